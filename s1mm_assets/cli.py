@@ -1,0 +1,178 @@
+"""The `s1mm` command: run partitions, query the lake with SQL, verify releases."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from s1mm_assets.lib import settings
+from s1mm_assets.lib.analytics import format_rows, query
+from s1mm_assets.lib.lake import Lake, PartitionMissing, is_temporary
+from s1mm_assets.lib.release.manifest import MANIFEST_NAME, verify_release
+from s1mm_assets.lib.sources import SOURCES
+
+DEMO_MONTHS = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="s1mm", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sql = commands.add_parser("sql", help="run a SQL query over the lake's tables (DuckDB)")
+    sql.add_argument("query")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    verify = commands.add_parser("verify", help="check release folders against their manifests")
+    verify.add_argument("path", type=Path, help="a release folder, or a folder holding several")
+
+    materialize = commands.add_parser("materialize", help="run the whole pipeline for partitions")
+    materialize.add_argument("--source", action="append", choices=SOURCES, help="default: every source")
+    materialize.add_argument("--month", action="append", required=True, help="YYYY-MM; repeatable")
+
+    demo = commands.add_parser("demo", help="materialize the sample partitions of the last complete months")
+    demo.add_argument("--months", type=int, default=DEMO_MONTHS)
+
+    arguments = parser.parse_args(argv)
+    if arguments.command == "sql":
+        return _sql(arguments.query, arguments.format)
+    if arguments.command == "verify":
+        return _verify(arguments.path)
+    if arguments.command == "materialize":
+        return _materialize(arguments.source or list(SOURCES), [_month(value) for value in arguments.month])
+    return _demo(arguments.months)
+
+
+def _sql(sql: str, output_format: str) -> int:
+    try:
+        columns, rows = query(Lake(settings.lake_root()), sql)
+    except Exception as error:  # noqa: BLE001 - DuckDB raises many error classes; the user needs the message
+        print(f"s1mm sql: {error}", file=sys.stderr)
+        return 2
+    print(format_rows(columns, rows, output_format))
+    return 0
+
+
+def _verify(path: Path) -> int:
+    folders = (
+        sorted(
+            {
+                manifest.parent
+                for manifest in path.rglob(MANIFEST_NAME)
+                if not any(is_temporary(part) for part in manifest.parts)
+            }
+        )
+        if path.is_dir()
+        else []
+    )
+    if (path / MANIFEST_NAME).exists() or not folders:
+        folders = [path]
+    failed = 0
+    for folder in folders:
+        problems = verify_release(folder, _recorded_manifest_sha256(folder))
+        if problems:
+            failed += 1
+            print(f"FAILED {folder}")
+            for problem in problems:
+                print(f"  {problem}")
+        else:
+            manifest = json.loads((folder / MANIFEST_NAME).read_bytes())
+            print(f"OK {folder}: {len(manifest['files'])} files, {manifest.get('n_samples', '?')} samples")
+    return 1 if failed else 0
+
+
+def _recorded_manifest_sha256(folder: Path) -> str | None:
+    """The manifest hash the lake recorded at release time, when the folder is a release of this lake."""
+    lake = Lake(settings.lake_root())
+    if not lake.is_local:
+        return None
+    try:
+        relative = folder.resolve().relative_to(Path(lake.root).resolve()).parts
+    except ValueError:
+        return None
+    if len(relative) != 3 or relative[0] != "releases":
+        return None
+    try:
+        rows = lake.read_table("releases", relative[1], relative[2]).to_pylist()
+    except PartitionMissing:
+        return None
+    return rows[0]["manifest_sha256"] if rows else None
+
+
+def _month(value: str) -> str:
+    try:
+        return datetime.datetime.strptime(value[:7], "%Y-%m").strftime("%Y-%m")
+    except ValueError:
+        raise SystemExit(f"s1mm: month must look like 2024-03, got {value!r}") from None
+
+
+def _materialize(sources: Sequence[str], months: Sequence[str]) -> int:
+    import dagster as dg
+
+    from s1mm_assets.definitions import defs
+    from s1mm_assets.defs.partitions import partition_key
+
+    prepare_dagster_home()
+    job = defs.get_job_def("s1mm_pipeline")
+    failures = 0
+    with dg.DagsterInstance.get() as instance:
+        for month in months:
+            for source in sources:
+                key = str(partition_key(source, month))
+                result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+                failed_checks = [
+                    evaluation.check_name
+                    for evaluation in result.get_asset_check_evaluations()
+                    if not evaluation.passed
+                ]
+                status = "ok" if result.success and not failed_checks else "FAILED"
+                detail = f" (failed checks: {', '.join(failed_checks)})" if failed_checks else ""
+                print(f"{status:6} {key:32} run {result.run_id}{detail}", flush=True)
+                failures += status != "ok"
+    return 1 if failures else 0
+
+
+def _demo(months: int) -> int:
+    today = datetime.date.today().replace(day=1)
+    demo_months = []
+    for _ in range(months):
+        today = (today - datetime.timedelta(days=1)).replace(day=1)
+        demo_months.append(today.strftime("%Y-%m"))
+    print(f"Materializing the sample corpus for {', '.join(sorted(demo_months))} x {', '.join(SOURCES)}", flush=True)
+    status = _materialize(list(SOURCES), sorted(demo_months))
+    lake = Lake(settings.lake_root())
+    counts = ", ".join(
+        f"{table} {rows[0][0]}"
+        for table in ("papers", "figures", "contexts", "captions", "quality")
+        for rows in [query(lake, f"select count(*) from {table}")[1]]
+    )
+    _, released = query(lake, "select count(*), coalesce(sum(n_samples), 0) from releases")
+    _, quarantined = query(lake, "select count(*) from quarantine")
+    print()
+    print(f"Rows per stage: {counts}")
+    print(f"Released: {released[0][1]} samples in {released[0][0]} shards under {lake.path('releases')}")
+    print(f"Quarantined: {quarantined[0][0]} items, by reason: "
+          '.venv/bin/s1mm sql "select stage, reason, count(*) from quarantine group by all"')
+    print('Try:  .venv/bin/s1mm sql "select source, count(*) as figures from figures group by source order by source"')
+    print(f"      .venv/bin/s1mm verify {lake.path('releases')}")
+    return status
+
+
+def prepare_dagster_home() -> Path:
+    """DAGSTER_HOME under S1MM_HOME unless set, with the project's instance settings on first use."""
+    home = settings.dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    template = settings.project_root() / "deployment" / "local" / "dagster.yaml"
+    if not (home / "dagster.yaml").exists() and template.exists():
+        shutil.copyfile(template, home / "dagster.yaml")
+    return home
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The s1mm code location: every stage's assets and checks, the resources, and the automation sensor."""
+
+import warnings
+
+import dagster as dg
+
+# Partitioned asset checks are a preview feature in 1.13; we rely on them deliberately (results per partition).
+warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
+from s1mm_assets.defs.contexts.assets import contexts  # noqa: E402
+from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions  # noqa: E402
+from s1mm_assets.defs.figures.assets import figures  # noqa: E402
+from s1mm_assets.defs.jobs import pipeline_job  # noqa: E402
+from s1mm_assets.defs.quality_scores.assets import quality_scores  # noqa: E402
+from s1mm_assets.defs.quality_scores.checks import quality_checks  # noqa: E402
+from s1mm_assets.defs.raw_papers.assets import raw_papers  # noqa: E402
+from s1mm_assets.defs.release_shards.assets import release_shards  # noqa: E402
+from s1mm_assets.defs.resources import resources_from_environment  # noqa: E402
+
+ASSETS = [raw_papers, figures, contexts, enhanced_captions, quality_scores, release_shards]
+
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "release_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Releases a partition once its quality checks pass, in whatever run they passed.",
+)
+
+defs = dg.Definitions(
+    assets=ASSETS,
+    asset_checks=quality_checks,
+    jobs=[pipeline_job],
+    sensors=[automation_sensor],
+    resources=resources_from_environment(),
+)

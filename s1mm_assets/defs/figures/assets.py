@@ -1,0 +1,30 @@
+import dagster as dg
+
+from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
+from s1mm_assets.defs.raw_papers.assets import raw_papers
+from s1mm_assets.defs.reporting import OWNERS, materialize_result
+from s1mm_assets.defs.resources import LakeResource
+from s1mm_assets.lib.stages.figures import extract_figures
+
+
+class FiguresConfig(dg.Config):
+    dpi: int = 150  # resolution of figures rendered from PDF pages and vector graphics
+
+
+@dg.asset(
+    partitions_def=source_month_partitions,
+    deps=[raw_papers],
+    group_name="extract",
+    kinds={"pymupdf", "parquet"},
+    owners=OWNERS,
+)
+def figures(context: dg.AssetExecutionContext, config: FiguresConfig, lake: LakeResource) -> dg.MaterializeResult:
+    """Every figure with its caption, parsed from LaTeX source, JATS XML or the PDF layout.
+
+    Images are validated and stored as PNG/JPEG blobs; rows in `figures` carry label, number, caption,
+    sub-figures, the paragraphs citing the figure, image size and, for PDFs, page and bounding box.
+    Figures without a usable image (TikZ drawings, missing files) are quarantined with the reason.
+    """
+    source, month = source_and_month(context)
+    opened = lake.open()
+    return materialize_result(extract_figures(opened, source, month, dpi=config.dpi), opened)

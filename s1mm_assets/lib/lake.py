@@ -1,0 +1,215 @@
+"""The lake: Parquet tables in hive-style partition folders, content-addressed blobs, release folders.
+
+Layout under the root (a local folder or any fsspec URL such as `s3://bucket/prefix`):
+
+    tables/<table>/source=<source>/month=<YYYY-MM>/[<key>=<value>/]data.parquet
+    blobs/<sha256[:2]>/<sha256>.<ext>
+    releases/<source>/<YYYY-MM>/...
+
+Every write is atomic: a reader, or a run killed halfway, sees the old file or the new one, never a torn one.
+On a local disk that is a temporary name plus rename; object stores make a single PUT visible atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from s1mm_assets.lib.schemas import TABLES
+
+TABLE_FILE = "data.parquet"
+# Temporaries are hidden and never end in a reader's suffix (.parquet, .tar), so no glob ever picks one up.
+_TEMP_PREFIX = ".tmp-"
+_TEMP_SUFFIX = ".partial"
+
+
+class PartitionMissing(LookupError):
+    """The upstream stage has not written this partition yet."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BlobRef:
+    sha256: str
+    path: str  # relative to the lake root
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Lake:
+    def __init__(self, url: str, storage_options: Mapping | None = None):
+        self.url = url
+        self.fs, self.root = fsspec.core.url_to_fs(url, **dict(storage_options or {}))
+        self.is_local = isinstance(self.fs, fsspec.implementations.local.LocalFileSystem)
+
+    def path(self, relative: str) -> str:
+        return f"{self.root.rstrip('/')}/{relative}"
+
+    def local_path(self, relative: str) -> Path:
+        """The file on this machine's disk; only for a local lake."""
+        if not self.is_local:
+            raise ValueError(f"the lake at {self.url} is not on a local disk")
+        return Path(self.path(relative))
+
+    # --- tables -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def partition_folder(table: str, source: str, month: str, **extra: str) -> str:
+        parts = [f"tables/{table}", f"source={source}", f"month={month}"]
+        parts += [f"{key}={value}" for key, value in extra.items()]
+        return "/".join(parts)
+
+    def table_glob(self, table: str) -> str:
+        return self.path(f"tables/{table}/**/*.parquet")
+
+    def write_table(self, table: str, source: str, month: str, rows: Sequence[Mapping] | pa.Table, **extra: str) -> str:
+        """Validate rows against the table's declared schema and replace the partition's file atomically."""
+        schema = TABLES[table]
+        arrow = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(list(rows), schema=schema)
+        arrow = arrow.select(schema.names).cast(schema)
+        _check_partition_columns(arrow, table, source, month)
+        buffer = io.BytesIO()
+        pq.write_table(arrow, buffer, compression="zstd")
+        relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
+        if self.is_local:
+            _remove_stale_temporaries(os.path.dirname(self.path(relative)), TABLE_FILE)
+        self.write_bytes(relative, buffer.getvalue())
+        return relative
+
+    def read_table(self, table: str, source: str, month: str, **extra: str) -> pa.Table:
+        relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
+        if not self.fs.exists(self.path(relative)):
+            raise PartitionMissing(f"{table} has no partition source={source} month={month} {extra or ''}".strip())
+        with self.fs.open(self.path(relative), "rb") as handle:
+            stored = pq.read_table(handle)
+        return _conform(stored, TABLES[table])
+
+    def has_partition(self, table: str, source: str, month: str, **extra: str) -> bool:
+        relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
+        return self.fs.exists(self.path(relative))
+
+    # --- blobs --------------------------------------------------------------------------------------------
+
+    def put_blob(self, data: bytes, extension: str) -> BlobRef:
+        digest = sha256_hex(data)
+        relative = f"blobs/{digest[:2]}/{digest}.{extension.lstrip('.').lower()}"
+        if not self.fs.exists(self.path(relative)):
+            self.write_bytes(relative, data)
+        return BlobRef(sha256=digest, path=relative)
+
+    def read_bytes(self, relative: str) -> bytes:
+        with self.fs.open(self.path(relative), "rb") as handle:
+            return handle.read()
+
+    # --- atomic writes ------------------------------------------------------------------------------------
+
+    def write_bytes(self, relative: str, data: bytes) -> None:
+        target = self.path(relative)
+        if not self.is_local:
+            self.fs.pipe_file(target, data)
+            return
+        folder = os.path.dirname(target)
+        os.makedirs(folder, exist_ok=True)
+        temporary = os.path.join(folder, _temporary_name(os.path.basename(target)))
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+
+    @contextlib.contextmanager
+    def staged_folder(self, relative: str) -> Iterator[Path]:
+        """Build a whole folder in a local staging area, then publish it in one step.
+
+        Readers see the previous complete folder until the new one replaces it. When the block raises,
+        nothing is published and the staging area is removed.
+        """
+        if self.is_local:
+            final = Path(self.path(relative))
+            final.parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale_temporaries(str(final.parent), final.name)
+            staging = final.parent / _temporary_name(final.name)
+            staging.mkdir()
+            try:
+                yield staging
+                _swap_folder(staging, final)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            return
+        with tempfile.TemporaryDirectory(prefix="s1mm-stage-") as staging_name:
+            staging = Path(staging_name)
+            yield staging
+            target = self.path(relative)
+            published = {str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()}
+            for name in sorted(published):
+                self.fs.put_file(str(staging / name), f"{target}/{name}")
+            if self.fs.exists(target):
+                for existing in self.fs.find(target):
+                    if existing[len(target) + 1 :] not in published:
+                        self.fs.rm_file(existing)
+
+
+def _swap_folder(staging: Path, final: Path) -> None:
+    retired = final.parent / _temporary_name(final.name)
+    if final.exists():
+        os.replace(final, retired)
+    os.replace(staging, final)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _temporary_name(name: str) -> str:
+    return f"{_TEMP_PREFIX}{uuid.uuid4().hex}-{name}{_TEMP_SUFFIX}"
+
+
+def is_temporary(name: str) -> bool:
+    return name.startswith(_TEMP_PREFIX) and name.endswith(_TEMP_SUFFIX)
+
+
+def _remove_stale_temporaries(folder: str, name: str) -> None:
+    """Remove what a run killed while writing `name` left behind.
+
+    Only temporaries of that one name: other partitions may be writing beside it right now.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(folder):
+            if entry.name.startswith(_TEMP_PREFIX) and entry.name.endswith(f"-{name}{_TEMP_SUFFIX}"):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(entry.path)
+
+
+def _check_partition_columns(arrow: pa.Table, table: str, source: str, month: str) -> None:
+    for column, expected in (("source", source), ("month", month)):
+        values = set(arrow.column(column).to_pylist())
+        if values - {expected}:
+            raise ValueError(f"{table}: rows for {sorted(values - {expected})} written into {column}={expected}")
+
+
+def _conform(stored: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Files written before a column was added read that column as NULL."""
+    columns = [
+        stored.column(field.name).cast(field.type)
+        if field.name in stored.column_names
+        else pa.nulls(stored.num_rows, field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)

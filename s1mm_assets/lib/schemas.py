@@ -1,0 +1,154 @@
+"""The declared shape of every lake table. Writes are validated against these; readers can rely on them.
+
+Every table carries `source` and `month` (YYYY-MM) both as columns and as hive folders, so a file is
+self-describing and DuckDB can prune folders. New columns are appended at the end; readers use
+`union_by_name`, so partitions written before a column existed read it as NULL.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+_PARTITION_COLUMNS = [pa.field("source", pa.string(), nullable=False), pa.field("month", pa.string(), nullable=False)]
+
+PAPERS = pa.schema(
+    [
+        pa.field("paper_id", pa.string(), nullable=False),
+        *_PARTITION_COLUMNS,
+        pa.field("title", pa.string()),
+        pa.field("abstract", pa.string()),
+        pa.field("authors", pa.list_(pa.string())),
+        pa.field("categories", pa.list_(pa.string())),
+        pa.field("discipline", pa.string()),
+        pa.field("license", pa.string()),
+        pa.field("doi", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("published", pa.string()),
+        pa.field("bundle_kind", pa.string()),
+        pa.field("bundle_filename", pa.string()),
+        pa.field("bundle_sha256", pa.string()),
+        pa.field("bundle_path", pa.string()),
+        pa.field("bundle_bytes", pa.int64()),
+    ]
+)
+
+# The outcome of extracting one paper: what the document itself says, and how many figures came out.
+DOCUMENTS = pa.schema(
+    [
+        pa.field("paper_id", pa.string(), nullable=False),
+        *_PARTITION_COLUMNS,
+        pa.field("extractor", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("abstract", pa.string()),
+        pa.field("license", pa.string()),
+        pa.field("doi", pa.string()),
+        pa.field("n_figures", pa.int32()),
+        pa.field("n_problems", pa.int32()),
+        pa.field("error", pa.string()),
+    ]
+)
+
+SUBFIGURE = pa.struct([pa.field("label", pa.string()), pa.field("caption", pa.string())])
+
+FIGURES = pa.schema(
+    [
+        pa.field("figure_id", pa.string(), nullable=False),
+        pa.field("paper_id", pa.string(), nullable=False),
+        *_PARTITION_COLUMNS,
+        pa.field("figure_key", pa.string()),
+        pa.field("label", pa.string()),
+        pa.field("number", pa.string()),
+        pa.field("raw_caption", pa.string()),
+        pa.field("subfigures", pa.list_(SUBFIGURE)),
+        pa.field("citing_paragraphs", pa.list_(pa.string())),
+        pa.field("image_sha256", pa.string()),
+        pa.field("image_path", pa.string()),
+        pa.field("image_format", pa.string()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("extractor", pa.string()),
+        pa.field("page", pa.int32()),
+        pa.field("bbox", pa.list_(pa.float64())),
+        pa.field("warnings", pa.list_(pa.string())),
+    ]
+)
+
+CONTEXTS = pa.schema(
+    [
+        pa.field("figure_id", pa.string(), nullable=False),
+        pa.field("paper_id", pa.string(), nullable=False),
+        *_PARTITION_COLUMNS,
+        pa.field("title", pa.string()),
+        pa.field("abstract", pa.string()),
+        pa.field("citing_sentences", pa.list_(pa.string())),
+        pa.field("context_sha256", pa.string()),
+    ]
+)
+
+CAPTIONS = pa.schema(
+    [
+        pa.field("figure_id", pa.string(), nullable=False),
+        pa.field("paper_id", pa.string(), nullable=False),
+        *_PARTITION_COLUMNS,
+        pa.field("enhanced_caption", pa.string()),
+        pa.field("backend", pa.string()),
+        pa.field("model", pa.string()),
+        pa.field("prompt_version", pa.string()),
+        pa.field("prompt_tokens", pa.int32()),
+        pa.field("completion_tokens", pa.int32()),
+        pa.field("latency_s", pa.float64()),
+        pa.field("status", pa.string()),
+        pa.field("error", pa.string()),
+    ]
+)
+
+QUALITY = pa.schema(
+    [
+        pa.field("figure_id", pa.string(), nullable=False),
+        pa.field("paper_id", pa.string(), nullable=False),
+        *_PARTITION_COLUMNS,
+        pa.field("raw_chars", pa.int32()),
+        pa.field("enhanced_chars", pa.int32()),
+        pa.field("raw_words", pa.int32()),
+        pa.field("enhanced_words", pa.int32()),
+        pa.field("image_decodable", pa.bool_()),
+        pa.field("caption_status", pa.string()),
+        pa.field("passed", pa.bool_()),
+        pa.field("reasons", pa.list_(pa.string())),
+    ]
+)
+
+RELEASES = pa.schema(
+    [
+        *_PARTITION_COLUMNS,
+        pa.field("shard", pa.string(), nullable=False),
+        pa.field("path", pa.string()),
+        pa.field("sha256", pa.string()),
+        pa.field("n_samples", pa.int32()),
+        pa.field("bytes", pa.int64()),
+        pa.field("release_dir", pa.string()),
+        pa.field("manifest_sha256", pa.string()),
+    ]
+)
+
+QUARANTINE = pa.schema(
+    [
+        *_PARTITION_COLUMNS,
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("item_id", pa.string()),
+        pa.field("paper_id", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("detail", pa.string()),
+    ]
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "papers": PAPERS,
+    "documents": DOCUMENTS,
+    "figures": FIGURES,
+    "contexts": CONTEXTS,
+    "captions": CAPTIONS,
+    "quality": QUALITY,
+    "releases": RELEASES,
+    "quarantine": QUARANTINE,
+}

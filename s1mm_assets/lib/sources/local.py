@@ -1,0 +1,79 @@
+"""The `local` backend: papers the user brings, laid out as `<root>/<source>/<YYYY-MM>/`.
+
+Each entry of a month folder is one paper: an archive (.tar.gz, .tgz, .tar, .zip), a .pdf, a .xml/.nxml, a
+gzipped or plain .tex, or a plain folder holding a LaTeX tree or a JATS package. An optional sidecar
+`<entry>.json` carries the listing metadata (`paper_id`, `title`, `abstract`, `authors`, `categories`,
+`license`, `doi`, `url`, `published`); without one, the paper id is `<source>:<entry name without
+extension>` and the pipeline reads title and abstract from the document itself.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from s1mm_assets.lib.sources.base import PaperBundle, PaperMetadata, PaperSourceBackend
+
+_SIDECAR = ".json"
+_PAPER_SUFFIX = re.compile(
+    r"(\.tar\.gz|\.tar\.bz2|\.tar\.xz|\.tgz|\.tar|\.zip|\.pdf|\.nxml|\.xml|\.tex\.gz|\.gz|\.tex)$", re.IGNORECASE
+)
+
+
+class LocalFolderSource(PaperSourceBackend):
+    name = "local"
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root).expanduser()
+
+    def papers(self, source: str, month: str) -> Iterator[PaperBundle]:
+        folder = self.root / source / month
+        if not folder.is_dir():
+            return
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith(".") or (entry.is_file() and entry.name.endswith(_SIDECAR)):
+                continue
+            if entry.is_file() and not _PAPER_SUFFIX.search(entry.name):
+                continue
+            metadata = _sidecar(entry)
+            stem = _PAPER_SUFFIX.sub("", entry.name)
+            paper_id = metadata.pop("paper_id", None) or f"{source}:{stem}"
+            if entry.is_dir():
+                filename, content = f"{entry.name}.tar", _tar_folder(entry)
+            else:
+                filename, content = entry.name, entry.read_bytes()
+            yield PaperBundle(
+                paper_id=paper_id,
+                source=source,
+                month=month,
+                filename=filename,
+                content=content,
+                metadata=PaperMetadata.from_dict(metadata),
+            )
+
+
+def _sidecar(entry: Path) -> dict:
+    for candidate in (
+        entry.with_name(entry.name + _SIDECAR),
+        entry.with_name(_PAPER_SUFFIX.sub("", entry.name) + _SIDECAR),
+    ):
+        if candidate.is_file() and candidate != entry:
+            return dict(json.loads(candidate.read_text(encoding="utf-8")))
+    return {}
+
+
+def _tar_folder(folder: Path) -> bytes:
+    """A plain folder becomes an uncompressed tar with stable headers, so its sha256 is stable too."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = tarfile.TarInfo(path.relative_to(folder).as_posix())
+            info.size = path.stat().st_size
+            info.mode = 0o644
+            with open(path, "rb") as handle:
+                archive.addfile(info, handle)
+    return buffer.getvalue()

@@ -1,0 +1,102 @@
+import os
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from s1mm_assets.lib.lake import Lake, PartitionMissing
+
+
+def _quarantine_row(**overrides):
+    row = {
+        "source": "arxiv",
+        "month": "2024-01",
+        "stage": "figures",
+        "item_id": "p1#f1",
+        "paper_id": "p1",
+        "reason": "missing_file",
+        "detail": "figs/a.png",
+    }
+    return {**row, **overrides}
+
+
+def test_tables_round_trip_in_hive_folders(lake: Lake):
+    relative = lake.write_table("quarantine", "arxiv", "2024-01", [_quarantine_row()], stage="figures")
+    assert relative == "tables/quarantine/source=arxiv/month=2024-01/stage=figures/data.parquet"
+    table = lake.read_table("quarantine", "arxiv", "2024-01", stage="figures")
+    assert table.to_pylist() == [_quarantine_row()]
+
+
+def test_rows_are_validated_against_the_declared_schema(lake: Lake):
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError, TypeError)):
+        lake.write_table(
+            "releases", "arxiv", "2024-01", [{"source": "arxiv", "month": "2024-01", "shard": "s", "n_samples": "many"}]
+        )
+    with pytest.raises(ValueError, match="written into month=2024-01"):
+        lake.write_table("quarantine", "arxiv", "2024-01", [_quarantine_row(month="2024-02")], stage="x")
+
+
+def test_missing_partition_says_which(lake: Lake):
+    with pytest.raises(PartitionMissing, match="figures has no partition source=arxiv month=2031-01"):
+        lake.read_table("figures", "arxiv", "2031-01")
+
+
+def test_old_files_read_new_columns_as_null(lake: Lake):
+    folder = lake.local_path(lake.partition_folder("releases", "arxiv", "2024-01"))
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"source": ["arxiv"], "month": ["2024-01"], "shard": ["a.tar"]}), folder / "data.parquet")
+    [row] = lake.read_table("releases", "arxiv", "2024-01").to_pylist()
+    assert row["shard"] == "a.tar" and row["manifest_sha256"] is None
+
+
+def test_blobs_are_content_addressed_and_stored_once(lake: Lake):
+    first = lake.put_blob(b"figure bytes", "png")
+    second = lake.put_blob(b"figure bytes", "png")
+    assert first == second
+    assert first.path == f"blobs/{first.sha256[:2]}/{first.sha256}.png"
+    assert lake.read_bytes(first.path) == b"figure bytes"
+
+
+def test_a_write_that_dies_midway_leaves_the_old_file_and_no_partial_one(lake: Lake, monkeypatch):
+    lake.write_table("quarantine", "arxiv", "2024-01", [_quarantine_row()], stage="figures")
+
+    def crash(*_arguments):
+        raise KeyboardInterrupt("killed while writing")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(KeyboardInterrupt):
+        lake.write_table("quarantine", "arxiv", "2024-01", [_quarantine_row(reason="other")], stage="figures")
+    monkeypatch.undo()
+    folder = lake.local_path(lake.partition_folder("quarantine", "arxiv", "2024-01", stage="figures"))
+    assert [path.name for path in folder.iterdir()] == ["data.parquet"]
+    assert lake.read_table("quarantine", "arxiv", "2024-01", stage="figures").to_pylist() == [_quarantine_row()]
+
+
+def test_temporaries_of_a_killed_process_are_cleaned_by_the_next_write(lake: Lake):
+    folder = lake.local_path(lake.partition_folder("quarantine", "arxiv", "2024-01", stage="figures"))
+    folder.mkdir(parents=True)
+    (folder / ".tmp-deadbeef-data.parquet.partial").write_bytes(b"PAR1 half written")
+    lake.write_table("quarantine", "arxiv", "2024-01", [_quarantine_row()], stage="figures")
+    assert [path.name for path in folder.iterdir()] == ["data.parquet"]
+
+
+def test_staged_folder_publishes_all_or_nothing(lake: Lake):
+    with lake.staged_folder("releases/arxiv/2024-01") as staging:
+        (staging / "a.txt").write_text("one")
+    with pytest.raises(RuntimeError), lake.staged_folder("releases/arxiv/2024-01") as staging:
+        (staging / "a.txt").write_text("two")
+        (staging / "b.txt").write_text("half")
+        raise RuntimeError("killed")
+    final = lake.local_path("releases/arxiv/2024-01")
+    assert sorted(path.name for path in final.iterdir()) == ["a.txt"]
+    assert (final / "a.txt").read_text() == "one"
+    assert sorted(path.name for path in final.parent.iterdir()) == ["2024-01"]
+
+
+def test_object_storage_through_fsspec():
+    lake = Lake("memory://s1mm-test-lake")
+    lake.write_table("quarantine", "arxiv", "2024-01", [_quarantine_row()], stage="figures")
+    assert lake.read_table("quarantine", "arxiv", "2024-01", stage="figures").num_rows == 1
+    with lake.staged_folder("releases/arxiv/2024-01") as staging:
+        (staging / "m.json").write_text("{}")
+    assert lake.read_bytes("releases/arxiv/2024-01/m.json") == b"{}"
