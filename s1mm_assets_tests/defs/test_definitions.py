@@ -46,8 +46,8 @@ def graph_snapshot() -> dict:
             "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
             "group": node.group_name,
             "kinds": sorted(node.kinds),
-            "owners": list(node.owners),
-            "pool": node.pools and sorted(node.pools)[0] if hasattr(node, "pools") else None,
+            "owners": sorted(node.owners),
+            "pools": sorted(node.pools or ()),
             "automation_condition": condition.get_label() if condition else None,
             "partitions": _describe_partitions(node.partitions_def),
             "checks": sorted(
@@ -89,4 +89,6 @@ def test_dagster_definitions_validate_is_clean():
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output
     assert "Validation successful" in output
-    assert "Warning" not in output, output
+    # dagster's own notice that the command has a successor says nothing about our definitions
+    warnings = [line for line in output.splitlines() if "Warning" in line and "SupersessionWarning" not in line]
+    assert warnings == [], output
