@@ -156,8 +156,10 @@ def _demo(months: int) -> int:
     print()
     print(f"Rows per stage: {counts}")
     print(f"Released: {released[0][1]} samples in {released[0][0]} shards under {lake.path('releases')}")
-    print(f"Quarantined: {quarantined[0][0]} items, by reason: "
-          '.venv/bin/s1mm sql "select stage, reason, count(*) from quarantine group by all"')
+    print(
+        f"Quarantined: {quarantined[0][0]} items, by reason: "
+        '.venv/bin/s1mm sql "select stage, reason, count(*) from quarantine group by all"'
+    )
     print('Try:  .venv/bin/s1mm sql "select source, count(*) as figures from figures group by source order by source"')
     print(f"      .venv/bin/s1mm verify {lake.path('releases')}")
     return status

@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-
 pipeline_job = dg.define_asset_job(
     name="s1mm_pipeline",
     selection=dg.AssetSelection.all(),

@@ -76,8 +76,14 @@ def test_first_placeable_category_decides():
 
 @pytest.mark.parametrize(
     ("source", "discipline"),
-    [("biorxiv", "Biology"), ("medrxiv", "Medicine"), ("chemrxiv", "Chemistry"), ("arxiv", "Other"),
-     ("nature_communications", "Other"), ("local", "Other")],
+    [
+        ("biorxiv", "Biology"),
+        ("medrxiv", "Medicine"),
+        ("chemrxiv", "Chemistry"),
+        ("arxiv", "Other"),
+        ("nature_communications", "Other"),
+        ("local", "Other"),
+    ],
 )
 def test_unknown_or_missing_categories_fall_back_per_source(source, discipline):
     assert discipline_for(source, []) == discipline

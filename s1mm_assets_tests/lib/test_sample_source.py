@@ -90,10 +90,11 @@ def test_bundles_are_identical_in_a_fresh_process(partitions):
         "print(json.dumps([hashlib.sha256(backend.generate_paper(*key).bundle.content).hexdigest() for key in keys]))\n"
     )
     environment = {**os.environ, "PYTHONHASHSEED": "12345"}
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment,
-                            check=True)
-    expected = [hashlib.sha256(partitions[source][index].bundle.content).hexdigest()
-                for source, index in (("arxiv", 4), ("chemrxiv", 1))]
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, check=True)
+    expected = [
+        hashlib.sha256(partitions[source][index].bundle.content).hexdigest()
+        for source, index in (("arxiv", 4), ("chemrxiv", 1))
+    ]
     assert json.loads(result.stdout) == expected
 
 
@@ -105,7 +106,8 @@ def test_other_months_and_sources_give_other_papers(partitions):
     first_bundles = [partitions[source][0].bundle for source in SOURCES]
     assert len({bundle.content for bundle in first_bundles}) == len(SOURCES)
     assert len({bundle.paper_id for papers in partitions.values() for bundle in (p.bundle for p in papers)}) == sum(
-        len(papers) for papers in partitions.values())
+        len(papers) for papers in partitions.values()
+    )
 
 
 def test_papers_per_partition_is_honoured(partitions):
@@ -201,7 +203,7 @@ def balanced(text: str, start: int) -> str:
     for position in range(start, len(text)):
         depth += {"{": 1, "}": -1}.get(text[position], 0)
         if depth == 0:
-            return text[start + 1:position]
+            return text[start + 1 : position]
     raise AssertionError("unbalanced braces")
 
 
@@ -251,16 +253,18 @@ def test_arxiv_captions_read_as_the_ground_truth(partitions):
     for paper in partitions["arxiv"]:
         _, main, document = latex_tree(paper)
         macros = {name: body for name, body in re.findall(r"\\newcommand\{\\(\w+)\}\{(.*)\}", main)}
-        environments = {re.search(r"\\label\{(fig:[^}]+)\}\s*\\end\{figure", env)[1]: env
-                        for env in figure_environments(document)}
+        environments = {
+            re.search(r"\\label\{(fig:[^}]+)\}\s*\\end\{figure", env)[1]: env for env in figure_environments(document)
+        }
         assert list(environments) == [figure.label for figure in paper.figures]
         for figure in paper.figures:
             environment = environments[figure.label]
             caption_starts = [match.end() - 1 for match in re.finditer(r"\\caption\{", environment)]
             caption = balanced(environment, caption_starts[-1])
             assert normalise(latex_to_text(caption, macros)) == normalise(figure.caption)
-            subcaptions = [normalise(latex_to_text(balanced(environment, start), macros))
-                           for start in caption_starts[:-1]]
+            subcaptions = [
+                normalise(latex_to_text(balanced(environment, start), macros)) for start in caption_starts[:-1]
+            ]
             assert subcaptions == [normalise(text) for text in figure.subcaptions]
 
 
@@ -268,7 +272,7 @@ def test_arxiv_body_cites_every_figure(partitions):
     for paper in partitions["arxiv"]:
         _, main, document = latex_tree(paper)
         macros = {name: body for name, body in re.findall(r"\\newcommand\{\\(\w+)\}\{(.*)\}", main)}
-        body = document[document.index("\\end{abstract}"):]
+        body = document[document.index("\\end{abstract}") :]
         for environment in figure_environments(body):
             body = body.replace(environment, "")
         citations = re.findall(r"\\ref\{(fig:[^}]+)\}", body)

@@ -59,8 +59,13 @@ def caption_for(spec: FigureSpec, voice: Voice, rng: np.random.Generator, separa
         budget = int(rng.choice([0, 1, 2, 3, 4], p=[0.15, 0.25, 0.25, 0.2, 0.15]))
         return Caption(_title(panel, voice, rng), tuple(_details(panel, voice, rng)[:budget]))
     topic = voice.topic
-    overall = _sentence(_pick(rng, ("Characterisation of ", "Analysis of ", "Overview of ")),
-                        _pick(rng, topic.properties), " in ", _pick(rng, topic.objects), ".")
+    overall = _sentence(
+        _pick(rng, ("Characterisation of ", "Analysis of ", "Overview of ")),
+        _pick(rng, topic.properties),
+        " in ",
+        _pick(rng, topic.objects),
+        ".",
+    )
     if separate_panels:
         subcaptions = tuple(_title(panel, voice, rng) for panel in spec.panels)
         return Caption(overall, (), subcaptions)
@@ -112,25 +117,39 @@ def _caption_letters(spec: FigureSpec, voice: Voice) -> list[Rich]:
 def _title(panel: Panel, voice: Voice, rng: np.random.Generator) -> Rich:
     if isinstance(panel, LinePanel):
         y, x = _lower(panel.y_axis.name), _lower(panel.x_axis.name)
-        options = (f"{_cap(y)} as a function of {x}.", f"{_cap(y)} versus {x}.", f"Dependence of {y} on {x}.",
-                   f"Evolution of {y} with {x}.")
+        options = (
+            f"{_cap(y)} as a function of {x}.",
+            f"{_cap(y)} versus {x}.",
+            f"Dependence of {y} on {x}.",
+            f"Evolution of {y} with {x}.",
+        )
     elif isinstance(panel, ScatterPanel):
         y, x = _lower(panel.y_axis.name), _lower(panel.x_axis.name)
-        options = (f"{_cap(y)} versus {x} for {panel.count} {panel.items}.",
-                   f"Relationship between {x} and {y}.", f"Correlation of {y} with {x} across {panel.items}.")
+        options = (
+            f"{_cap(y)} versus {x} for {panel.count} {panel.items}.",
+            f"Relationship between {x} and {y}.",
+            f"Correlation of {y} with {x} across {panel.items}.",
+        )
     elif isinstance(panel, BarPanel):
         y = _lower(panel.y_axis.name)
-        options = (f"{_cap(y)} by {_lower(panel.category_name)}.",
-                   f"Comparison of {y} across {_plural(_lower(panel.category_name))}.")
+        options = (
+            f"{_cap(y)} by {_lower(panel.category_name)}.",
+            f"Comparison of {y} across {_plural(_lower(panel.category_name))}.",
+        )
     elif isinstance(panel, HeatmapPanel):
         options = _heatmap_titles(panel)
     elif isinstance(panel, MicrographPanel):
         modality = panel.vocab.modality
-        options = (f"{modality} of {panel.vocab.subject}.",
-                   f"Representative {_lower(modality)} of {panel.vocab.subject}.")
+        options = (
+            f"{modality} of {panel.vocab.subject}.",
+            f"Representative {_lower(modality)} of {panel.vocab.subject}.",
+        )
     else:
-        options = (f"Overview of the {panel.name}.", f"Schematic of the {panel.name}.",
-                   f"{_cap(panel.name)} used in this study.")
+        options = (
+            f"Overview of the {panel.name}.",
+            f"Schematic of the {panel.name}.",
+            f"{_cap(panel.name)} used in this study.",
+        )
     return _sentence(_pick(rng, options))
 
 
@@ -141,8 +160,10 @@ def _heatmap_titles(panel: HeatmapPanel) -> tuple[str, ...]:
         rows = _plural(_lower(panel.rows_name))
         return (f"Correlation matrix of {rows}.", f"Pairwise {_lower(panel.value_axis.name)} between {rows}.")
     value = _lower(panel.value_axis.name)
-    return (f"{_cap(value)} as a function of {_lower(panel.rows_name)} and {_lower(panel.columns_name)}.",
-            f"Map of {value} over {_lower(panel.rows_name)} and {_lower(panel.columns_name)}.")
+    return (
+        f"{_cap(value)} as a function of {_lower(panel.rows_name)} and {_lower(panel.columns_name)}.",
+        f"Map of {value} over {_lower(panel.rows_name)} and {_lower(panel.columns_name)}.",
+    )
 
 
 def _details(panel: Panel, voice: Voice, rng: np.random.Generator) -> list[Rich]:
@@ -151,64 +172,95 @@ def _details(panel: Panel, voice: Voice, rng: np.random.Generator) -> list[Rich]
     replicates = f"{int(rng.integers(3, 11))} {topic.replicates}"
     if isinstance(panel, LinePanel):
         names = [voice.name(name) for name in panel.series]
-        details = [_sentence(_cap(_finding(panel, voice)), "."),
-                   _sentence("Curves show ", *_listing(names), "."),
-                   _sentence(_uncertainty("Shaded bands" if panel.error_style == "band" else "Error bars",
-                                          topic.error_kind, replicates))]
+        details = [
+            _sentence(_cap(_finding(panel, voice)), "."),
+            _sentence("Curves show ", *_listing(names), "."),
+            _sentence(
+                _uncertainty(
+                    "Shaded bands" if panel.error_style == "band" else "Error bars", topic.error_kind, replicates
+                )
+            ),
+        ]
         if panel.log_scale:
             details.append(_sentence("Both axes are ", Emph("logarithmic"), "."))
         return details
     if isinstance(panel, ScatterPanel):
         r_squared = panel.pearson_r**2
-        details = [_sentence(_cap(_finding(panel, voice)), "."),
-                   _sentence(f"The dashed line is a least-squares fit (slope = {_number(panel.slope)}, "
-                             f"R² = {r_squared:.2f})."),
-                   _sentence(f"n = {panel.count} {panel.items}.")]
+        details = [
+            _sentence(_cap(_finding(panel, voice)), "."),
+            _sentence(
+                f"The dashed line is a least-squares fit (slope = {_number(panel.slope)}, R² = {r_squared:.2f})."
+            ),
+            _sentence(f"n = {panel.count} {panel.items}."),
+        ]
         if len(panel.groups) > 1:
             details.insert(1, _sentence("Colours distinguish ", *_listing(list(panel.groups)), "."))
         return details
     if isinstance(panel, BarPanel):
-        details = [_sentence(_cap(_finding(panel, voice)), "."),
-                   _sentence(_uncertainty("Bars show the mean; error bars", topic.error_kind, replicates))]
+        details = [
+            _sentence(_cap(_finding(panel, voice)), "."),
+            _sentence(_uncertainty("Bars show the mean; error bars", topic.error_kind, replicates)),
+        ]
         if len(panel.groups) > 1:
             details.append(_sentence(f"{panel.groups[0]} and {panel.groups[1]} are shown side by side."))
         if panel.significant:
-            details.append(_sentence(f"Asterisks mark significant differences between {panel.groups[0]} and "
-                                     f"{panel.groups[1]} (p < 0.05, two-sided t-test)."))
+            details.append(
+                _sentence(
+                    f"Asterisks mark significant differences between {panel.groups[0]} and "
+                    f"{panel.groups[1]} (p < 0.05, two-sided t-test)."
+                )
+            )
         return details
     if isinstance(panel, HeatmapPanel):
-        details = [_sentence(_cap(_finding(panel, voice)), "."),
-                   _sentence(f"The colour bar gives {_lower(panel.value_axis.label)}.")]
+        details = [
+            _sentence(_cap(_finding(panel, voice)), "."),
+            _sentence(f"The colour bar gives {_lower(panel.value_axis.label)}."),
+        ]
         if panel.style == "confusion":
-            details.append(_sentence("Rows are normalised to one; diagonal entries give ", Emph("per-class recall"),
-                                     "."))
+            details.append(
+                _sentence("Rows are normalised to one; diagonal entries give ", Emph("per-class recall"), ".")
+            )
         return details
     if isinstance(panel, MicrographPanel):
         value, unit = panel.vocab.scale_bar
-        details = [_sentence(f"About {_round_count(panel.object_count)} {panel.vocab.objects} are visible in "
-                             "the field of view.")]
+        details = [
+            _sentence(
+                f"About {_round_count(panel.object_count)} {panel.vocab.objects} are visible in the field of view."
+            )
+        ]
         if panel.vocab.channels:
             stains = [f"{stain} ({colour})" for stain, colour in panel.vocab.channels]
             details.insert(0, _sentence("Staining: ", *_listing(stains), "."))
         details.insert(1, _sentence(f"Scale bar, {value} {unit}."))
         return details
     middle = [_lower(stage) for stage in panel.stages[1:-1]]
-    details = [_sentence(f"Data flow from {_lower(panel.stages[0])} through ", *_listing(middle),
-                         f" to {_lower(panel.stages[-1])}.")]
+    details = [
+        _sentence(
+            f"Data flow from {_lower(panel.stages[0])} through ", *_listing(middle), f" to {_lower(panel.stages[-1])}."
+        )
+    ]
     if panel.feedback_to is not None:
-        details.append(_sentence("The dashed arrow marks the ", Emph("feedback"), f" from {_lower(panel.stages[-1])} "
-                                 f"to {_lower(panel.stages[panel.feedback_to])}."))
+        details.append(
+            _sentence(
+                "The dashed arrow marks the ",
+                Emph("feedback"),
+                f" from {_lower(panel.stages[-1])} to {_lower(panel.stages[panel.feedback_to])}.",
+            )
+        )
     details.append(_sentence(f"Boxes are coloured by stage; arrows give the order of the {len(panel.stages)} steps."))
     return details
 
 
 def _noun_phrase(panel: Panel, voice: Voice) -> Rich:
     if isinstance(panel, LinePanel):
-        return _sentence(f"{_lower(panel.y_axis.name)} as a function of {_lower(panel.x_axis.name)} for ",
-                         *_listing([voice.name(name) for name in panel.series]))
+        return _sentence(
+            f"{_lower(panel.y_axis.name)} as a function of {_lower(panel.x_axis.name)} for ",
+            *_listing([voice.name(name) for name in panel.series]),
+        )
     if isinstance(panel, ScatterPanel):
-        return _sentence(f"{_lower(panel.y_axis.name)} against {_lower(panel.x_axis.name)} for {panel.count} "
-                         f"{panel.items}")
+        return _sentence(
+            f"{_lower(panel.y_axis.name)} against {_lower(panel.x_axis.name)} for {panel.count} {panel.items}"
+        )
     if isinstance(panel, BarPanel):
         return _sentence(f"{_lower(panel.y_axis.name)} for each {_lower(panel.category_name)}")
     if isinstance(panel, HeatmapPanel):
@@ -216,8 +268,9 @@ def _noun_phrase(panel: Panel, voice: Voice) -> Rich:
             return _sentence("the confusion matrix of the classifier")
         if panel.style == "correlation":
             return _sentence(f"the correlations between {_plural(_lower(panel.rows_name))}")
-        return _sentence(f"{_lower(panel.value_axis.name)} across {_lower(panel.rows_name)} and "
-                         f"{_lower(panel.columns_name)}")
+        return _sentence(
+            f"{_lower(panel.value_axis.name)} across {_lower(panel.rows_name)} and {_lower(panel.columns_name)}"
+        )
     if isinstance(panel, MicrographPanel):
         modality = _lower(panel.vocab.modality)
         article = "an" if modality[0] in "aeiou" else "a"
@@ -244,31 +297,41 @@ def _finding(panel: Panel, voice: Voice) -> Rich:
         return _sentence(f"{y} falls off as a power law in {x} with a logarithmic slope of about {slope:.2f}")
     if isinstance(panel, ScatterPanel):
         direction = "increases" if panel.slope > 0 else "decreases"
-        return _sentence(f"{_lower(panel.y_axis.name)} {direction} with {_lower(panel.x_axis.name)} "
-                         f"(r = {panel.pearson_r:.2f})")
+        return _sentence(
+            f"{_lower(panel.y_axis.name)} {direction} with {_lower(panel.x_axis.name)} (r = {panel.pearson_r:.2f})"
+        )
     if isinstance(panel, BarPanel):
         group, category = panel.best
         where = f" under {panel.groups[group]}" if panel.groups[group] else ""
         value = _quantity(float(panel.values[group, category]), panel.y_axis)
-        return _sentence(voice.name(panel.categories[category]), f" gives the highest {_lower(panel.y_axis.name)}"
-                         f"{where} ({value})")
+        return _sentence(
+            voice.name(panel.categories[category]), f" gives the highest {_lower(panel.y_axis.name)}{where} ({value})"
+        )
     if isinstance(panel, HeatmapPanel):
         row, column = panel.extreme
         value = float(panel.values[row, column])
         if panel.style == "confusion":
-            return _sentence(f"the most frequent confusion is between {panel.rows[row]} and {panel.columns[column]} "
-                             f"({value:.2f} of pixels)")
+            return _sentence(
+                f"the most frequent confusion is between {panel.rows[row]} and {panel.columns[column]} "
+                f"({value:.2f} of pixels)"
+            )
         if panel.style == "correlation":
-            return _sentence(f"{panel.rows[row]} and {panel.columns[column]} are the most strongly correlated "
-                             f"pair (r = {value:.2f})")
-        return _sentence(f"{_lower(panel.value_axis.name)} is highest at {_lower(panel.rows_name)} {panel.rows[row]} "
-                         f"and {_lower(panel.columns_name)} {panel.columns[column]} "
-                         f"({_quantity(value, panel.value_axis)})")
+            return _sentence(
+                f"{panel.rows[row]} and {panel.columns[column]} are the most strongly correlated pair (r = {value:.2f})"
+            )
+        return _sentence(
+            f"{_lower(panel.value_axis.name)} is highest at {_lower(panel.rows_name)} {panel.rows[row]} "
+            f"and {_lower(panel.columns_name)} {panel.columns[column]} "
+            f"({_quantity(value, panel.value_axis)})"
+        )
     if isinstance(panel, MicrographPanel):
-        return _sentence(f"about {_round_count(panel.object_count)} {panel.vocab.objects} are distributed across "
-                         "the field of view")
-    return _sentence(f"the {panel.name} proceeds from {_lower(panel.stages[0])} to {_lower(panel.stages[-1])} in "
-                     f"{len(panel.stages)} stages")
+        return _sentence(
+            f"about {_round_count(panel.object_count)} {panel.vocab.objects} are distributed across the field of view"
+        )
+    return _sentence(
+        f"the {panel.name} proceeds from {_lower(panel.stages[0])} to {_lower(panel.stages[-1])} in "
+        f"{len(panel.stages)} stages"
+    )
 
 
 def _uncertainty(what: str, error_kind: str, replicates: str) -> str:
@@ -354,4 +417,3 @@ def _quantity(value: float, axis: Axis) -> str:
 
 def _round_count(count: int) -> int:
     return int(round(count, -1)) if count >= 15 else count
-

@@ -31,7 +31,13 @@ from s1mm_assets.lib.sources.sample.topics import (
 )
 
 FIGURE_KINDS: tuple[str, ...] = (
-    "line_plot", "scatter", "bar_chart", "heatmap", "micrograph", "diagram", "multi_panel",
+    "line_plot",
+    "scatter",
+    "bar_chart",
+    "heatmap",
+    "micrograph",
+    "diagram",
+    "multi_panel",
 )
 PANEL_KINDS: tuple[str, ...] = ("line_plot", "scatter", "bar_chart", "heatmap", "micrograph")
 
@@ -167,15 +173,21 @@ class FigureSpec:
         """A short name for labels and file names, e.g. "validation-loss"."""
         panel = self.panels[0]
         if self.kind == "multi_panel":
-            words = {LinePanel: "overview", ScatterPanel: "correlations", BarPanel: "comparison",
-                     HeatmapPanel: "maps", MicrographPanel: "imaging"}[type(panel)]
+            words = {
+                LinePanel: "overview",
+                ScatterPanel: "correlations",
+                BarPanel: "comparison",
+                HeatmapPanel: "maps",
+                MicrographPanel: "imaging",
+            }[type(panel)]
         elif isinstance(panel, LinePanel | BarPanel):
             words = panel.y_axis.name
         elif isinstance(panel, ScatterPanel):
             words = f"{panel.y_axis.name} vs {panel.x_axis.name}"
         elif isinstance(panel, HeatmapPanel):
             words = {"confusion": "confusion matrix", "correlation": "correlation matrix"}.get(
-                panel.style, f"{panel.value_axis.name} map")
+                panel.style, f"{panel.value_axis.name} map"
+            )
         elif isinstance(panel, MicrographPanel):
             words = panel.vocab.objects + " micrograph"
         else:
@@ -235,8 +247,9 @@ def render_panel(spec: FigureSpec, index: int, image_format: str) -> bytes:
 def _render(spec: FigureSpec, image_format: str) -> bytes:
     if spec.kind == "micrograph":
         return _render_micrograph_alone(spec.panels[0], image_format)
-    figure = Figure(figsize=(spec.width_in, spec.height_in), dpi=_DPI if spec.width_in < 9 else 100,
-                    layout="constrained")
+    figure = Figure(
+        figsize=(spec.width_in, spec.height_in), dpi=_DPI if spec.width_in < 9 else 100, layout="constrained"
+    )
     if len(spec.panels) == 4:
         axes = figure.subplots(2, 2).ravel()
     else:
@@ -255,8 +268,12 @@ def _letter(index: int, style: str) -> str:
 
 def _vocab_for(kind: str, topic: Topic) -> tuple:
     return {
-        "line_plot": topic.lines, "scatter": topic.scatters, "bar_chart": topic.bars, "heatmap": topic.heatmaps,
-        "micrograph": topic.micrographs, "diagram": topic.diagrams,
+        "line_plot": topic.lines,
+        "scatter": topic.scatters,
+        "bar_chart": topic.bars,
+        "heatmap": topic.heatmaps,
+        "micrograph": topic.micrographs,
+        "diagram": topic.diagrams,
     }.get(kind, ())
 
 
@@ -310,8 +327,9 @@ def _make_line(vocab: LineVocab, rng: np.random.Generator, method_name: str) -> 
     if vocab.y.unit == "%":
         y = np.clip(y, 0.0, 100.0)
     error = np.abs(rng.normal(1.0, 0.3, y.shape)) * noise * 2.5
-    return LinePanel(vocab.x, vocab.y, x, series, y, error, vocab.shape,
-                     "band" if rng.random() < 0.5 else "bars", log_scale)
+    return LinePanel(
+        vocab.x, vocab.y, x, series, y, error, vocab.shape, "band" if rng.random() < 0.5 else "bars", log_scale
+    )
 
 
 def _make_scatter(vocab: ScatterVocab, rng: np.random.Generator) -> ScatterPanel:
@@ -331,8 +349,17 @@ def _make_scatter(vocab: ScatterVocab, rng: np.random.Generator) -> ScatterPanel
     all_x, all_y = np.concatenate(xs), np.concatenate(ys)
     fitted_slope, fitted_intercept = np.polyfit(all_x, all_y, 1)
     pearson_r = float(np.corrcoef(all_x, all_y)[0, 1])
-    return ScatterPanel(vocab.x, vocab.y, vocab.items, groups, tuple(xs), tuple(ys), float(fitted_slope),
-                        float(fitted_intercept), pearson_r)
+    return ScatterPanel(
+        vocab.x,
+        vocab.y,
+        vocab.items,
+        groups,
+        tuple(xs),
+        tuple(ys),
+        float(fitted_slope),
+        float(fitted_intercept),
+        pearson_r,
+    )
 
 
 def _make_bars(vocab: BarVocab, rng: np.random.Generator, method_name: str) -> BarPanel:
@@ -375,8 +402,9 @@ def _make_heatmap(vocab: HeatmapVocab, rng: np.random.Generator) -> HeatmapPanel
         scale = 100.0 if vocab.value.unit == "%" else float(rng.choice([1.0, 10.0, 100.0]))
         values = values / values.max() * scale * float(rng.uniform(0.7, 1.0))
         colour_map = str(rng.choice(_SEQUENTIAL_MAPS))
-    return HeatmapPanel(vocab.rows_name, vocab.rows, vocab.columns_name, vocab.columns, vocab.value, values,
-                        vocab.style, colour_map)
+    return HeatmapPanel(
+        vocab.rows_name, vocab.rows, vocab.columns_name, vocab.columns, vocab.value, values, vocab.style, colour_map
+    )
 
 
 def _make_diagram(vocab: DiagramVocab, rng: np.random.Generator) -> DiagramPanel:
@@ -393,8 +421,13 @@ def _boxes_per_row(stage_count: int) -> int:
 
 
 # Stain colours as light absorbance (brightfield) or emission (fluorescence), RGB.
-_EMISSION = {"blue": (0.25, 0.45, 1.0), "green": (0.15, 1.0, 0.3), "red": (1.0, 0.15, 0.1),
-             "magenta": (1.0, 0.1, 0.9), "cyan": (0.1, 0.9, 1.0)}
+_EMISSION = {
+    "blue": (0.25, 0.45, 1.0),
+    "green": (0.15, 1.0, 0.3),
+    "red": (1.0, 0.15, 0.1),
+    "magenta": (1.0, 0.1, 0.9),
+    "cyan": (0.1, 0.9, 1.0),
+}
 _ABSORBANCE = {"purple": (0.65, 0.70, 0.29), "pink": (0.07, 0.99, 0.11)}
 
 
@@ -467,8 +500,9 @@ def _stained_section(rng: np.random.Generator, height: int, width: int):
     haematoxylin = np.zeros((height, width))
     count = int(rng.integers(60, 140))
     _stamp_blobs(haematoxylin, rng, count, (4.0, 9.0), texture)
-    density = (haematoxylin[..., None] * 1.3 * np.array(_ABSORBANCE["purple"])
-               + np.clip(eosin, 0, None)[..., None] * np.array(_ABSORBANCE["pink"]))
+    density = haematoxylin[..., None] * 1.3 * np.array(_ABSORBANCE["purple"]) + np.clip(eosin, 0, None)[
+        ..., None
+    ] * np.array(_ABSORBANCE["pink"])
     image = np.exp(-density * 1.6) + rng.normal(0, 0.015, (height, width, 3))
     return _to_uint8(image), count
 
@@ -507,8 +541,16 @@ def _draw_micrograph(ax: Axes, panel: MicrographPanel) -> None:
     right, bottom = width * 0.95, height * 0.92
     ax.add_patch(Rectangle((right - panel.scale_bar_px, bottom), panel.scale_bar_px, height * 0.018, color=colour))
     value, unit = panel.vocab.scale_bar
-    ax.text(right - panel.scale_bar_px / 2, bottom - height * 0.015, f"{value} {unit}", color=colour,
-            ha="center", va="bottom", fontsize=11, fontweight="bold")
+    ax.text(
+        right - panel.scale_bar_px / 2,
+        bottom - height * 0.015,
+        f"{value} {unit}",
+        color=colour,
+        ha="center",
+        va="bottom",
+        fontsize=11,
+        fontweight="bold",
+    )
 
 
 def _draw_panel(ax: Axes, panel: Panel, spec: FigureSpec) -> None:
@@ -519,7 +561,8 @@ def _draw_panel(ax: Axes, panel: Panel, spec: FigureSpec) -> None:
         _draw_diagram(ax, panel, spec.palette)
         return
     {LinePanel: _draw_line, ScatterPanel: _draw_scatter, BarPanel: _draw_bars, HeatmapPanel: _draw_heatmap}[
-        type(panel)](ax, panel, spec.palette)
+        type(panel)
+    ](ax, panel, spec.palette)
     if not isinstance(panel, HeatmapPanel):
         ax.spines[["top", "right"]].set_visible(False)
         if spec.grid:
@@ -534,8 +577,18 @@ def _draw_line(ax: Axes, panel: LinePanel, palette: tuple[str, ...]) -> None:
             ax.plot(panel.x, y, color=colour, label=name, linewidth=1.8)
             ax.fill_between(panel.x, y - error, y + error, color=colour, alpha=0.22, linewidth=0)
         else:
-            ax.errorbar(panel.x, y, yerr=error, color=colour, label=name, linewidth=1.5, marker="o", markersize=3,
-                        capsize=2, elinewidth=0.8)
+            ax.errorbar(
+                panel.x,
+                y,
+                yerr=error,
+                color=colour,
+                label=name,
+                linewidth=1.5,
+                marker="o",
+                markersize=3,
+                capsize=2,
+                elinewidth=0.8,
+            )
     if panel.log_scale:
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -547,8 +600,16 @@ def _draw_line(ax: Axes, panel: LinePanel, palette: tuple[str, ...]) -> None:
 def _draw_scatter(ax: Axes, panel: ScatterPanel, palette: tuple[str, ...]) -> None:
     markers = ("o", "s", "^")
     for index, (x, y) in enumerate(zip(panel.x, panel.y, strict=True)):
-        ax.scatter(x, y, s=18, alpha=0.75, color=palette[index % len(palette)], marker=markers[index % 3],
-                   label=panel.groups[index], edgecolors="none")
+        ax.scatter(
+            x,
+            y,
+            s=18,
+            alpha=0.75,
+            color=palette[index % len(palette)],
+            marker=markers[index % 3],
+            label=panel.groups[index],
+            edgecolors="none",
+        )
     span = np.linspace(min(x.min() for x in panel.x), max(x.max() for x in panel.x), 50)
     ax.plot(span, panel.intercept + panel.slope * span, "k--", linewidth=1.2, label="Linear fit")
     ax.text(0.03, 0.95, f"r = {panel.pearson_r:.2f}", transform=ax.transAxes, va="top", fontsize=9)
@@ -562,13 +623,25 @@ def _draw_bars(ax: Axes, panel: BarPanel, palette: tuple[str, ...]) -> None:
     width = 0.8 / len(panel.groups)
     for index, group in enumerate(panel.groups):
         offsets = positions - 0.4 + width * (index + 0.5)
-        ax.bar(offsets, panel.values[index], width * 0.92, yerr=panel.errors[index], capsize=3,
-               color=palette[index % len(palette)], label=group or None, error_kw={"elinewidth": 0.8})
+        ax.bar(
+            offsets,
+            panel.values[index],
+            width * 0.92,
+            yerr=panel.errors[index],
+            capsize=3,
+            color=palette[index % len(palette)],
+            label=group or None,
+            error_kw={"elinewidth": 0.8},
+        )
     for category in panel.significant:
         top = float((panel.values[:, category] + panel.errors[:, category]).max())
         ax.text(category, top * 1.03, "*", ha="center", va="bottom", fontsize=14)
-    ax.set_xticks(positions, panel.categories, rotation=30 if len(panel.categories) > 4 else 0,
-                  ha="right" if len(panel.categories) > 4 else "center")
+    ax.set_xticks(
+        positions,
+        panel.categories,
+        rotation=30 if len(panel.categories) > 4 else 0,
+        ha="right" if len(panel.categories) > 4 else "center",
+    )
     ax.set_xlabel(panel.category_name)
     ax.set_ylabel(panel.y_axis.label)
     ax.set_ylim(0, float((panel.values + panel.errors).max()) * 1.18)
@@ -586,8 +659,9 @@ def _draw_heatmap(ax: Axes, panel: HeatmapPanel, palette: tuple[str, ...]) -> No
     if panel.style in ("confusion", "correlation") and len(panel.rows) <= 6:
         for (row, column), value in np.ndenumerate(panel.values):
             strong = abs(value) > 0.6 * np.abs(panel.values).max()
-            ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if strong else "black")
+            ax.text(
+                column, row, f"{value:.2f}", ha="center", va="center", fontsize=7, color="white" if strong else "black"
+            )
     colour_bar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
     colour_bar.set_label(panel.value_axis.label)
 
@@ -608,9 +682,18 @@ def _draw_diagram(ax: Axes, panel: DiagramPanel, palette: tuple[str, ...]) -> No
         centres.append((0.1 + (column + 0.5) * (0.8 / per_row), y))
     for index, ((x, y), stage) in enumerate(zip(centres, stages, strict=True)):
         colour = palette[index % len(palette)]
-        ax.add_patch(FancyBboxPatch((x - box_width / 2, y - box_height / 2), box_width, box_height,
-                                    boxstyle="round,pad=0.01,rounding_size=0.02", facecolor=colour, alpha=0.3,
-                                    edgecolor=colour, linewidth=1.5))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - box_width / 2, y - box_height / 2),
+                box_width,
+                box_height,
+                boxstyle="round,pad=0.01,rounding_size=0.02",
+                facecolor=colour,
+                alpha=0.3,
+                edgecolor=colour,
+                linewidth=1.5,
+            )
+        )
         ax.text(x, y, textwrap.fill(stage, 14), ha="center", va="center", fontsize=10)
     for (x0, y0), (x1, y1) in zip(centres, centres[1:], strict=False):
         if abs(y0 - y1) < 1e-6:
@@ -622,13 +705,31 @@ def _draw_diagram(ax: Axes, panel: DiagramPanel, palette: tuple[str, ...]) -> No
     if panel.feedback_to is not None:
         (x0, y0), (x1, y1) = centres[-1], centres[panel.feedback_to]
         bend = 0.35 if x1 > x0 else -0.35  # curve below the row, whichever way the arrow runs
-        ax.annotate("", xy=(x1, y1 - box_height / 2), xytext=(x0, y0 - box_height / 2),
-                    arrowprops={"arrowstyle": "-|>", "lw": 1.2, "color": "#666666", "linestyle": "--",
-                                "connectionstyle": f"arc3,rad={bend}"})
+        ax.annotate(
+            "",
+            xy=(x1, y1 - box_height / 2),
+            xytext=(x0, y0 - box_height / 2),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "lw": 1.2,
+                "color": "#666666",
+                "linestyle": "--",
+                "connectionstyle": f"arc3,rad={bend}",
+            },
+        )
         # The arc sags by rad/2 of its length in display space; the axes are about twice as wide as tall.
         sag = 0.35 / 2 * abs(x1 - x0) * 2.0
-        ax.text((x0 + x1) / 2, y0 - box_height / 2 - sag, "feedback", ha="center", va="center", fontsize=9,
-                style="italic", color="#444444", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        ax.text(
+            (x0 + x1) / 2,
+            y0 - box_height / 2 - sag,
+            "feedback",
+            ha="center",
+            va="center",
+            fontsize=9,
+            style="italic",
+            color="#444444",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+        )
 
 
 def _save(figure: Figure, image_format: str) -> bytes:

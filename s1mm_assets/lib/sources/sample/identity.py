@@ -41,28 +41,48 @@ def identity_for(source: str, month: str, index: int, rng: np.random.Generator) 
     if source == "arxiv":
         arxiv_id = f"{year % 100:02d}{month_number:02d}.{serial:05d}"
         license_ = ARXIV_LICENSES[0] if rng.random() < 0.65 else ARXIV_LICENSES[1]
-        return Identity(f"arxiv:{arxiv_id}", f"10.48550/arXiv.{arxiv_id}", f"https://arxiv.org/abs/{arxiv_id}",
-                        published, license_, f"{arxiv_id}.tar.gz")
+        return Identity(
+            f"arxiv:{arxiv_id}",
+            f"10.48550/arXiv.{arxiv_id}",
+            f"https://arxiv.org/abs/{arxiv_id}",
+            published,
+            license_,
+            f"{arxiv_id}.tar.gz",
+        )
     if source in ("biorxiv", "medrxiv"):
         date_part = published.strftime("%Y.%m.%d")
-        number = (f"{500000 + serial:06d}" if source == "biorxiv"
-                  else f"{year % 100:02d}{month_number:02d}{serial:04d}")
+        number = f"{500000 + serial:06d}" if source == "biorxiv" else f"{year % 100:02d}{month_number:02d}{serial:04d}"
         doi = f"10.1101/{date_part}.{number}"
         license_ = PREPRINT_LICENSES[int(rng.choice(4, p=[0.4, 0.35, 0.1, 0.15]))]
-        return Identity(f"{source}:{doi}", doi, f"https://www.{source}.org/content/{doi}v1", published, license_,
-                        f"{date_part}.{number}v1.zip")
+        return Identity(
+            f"{source}:{doi}",
+            doi,
+            f"https://www.{source}.org/content/{doi}v1",
+            published,
+            license_,
+            f"{date_part}.{number}v1.zip",
+        )
     if source == "chemrxiv":
         code = "".join(_CHEMRXIV_ALPHABET[int(i)] for i in rng.integers(0, 36, 2)) + _base36(serial).rjust(3, "0")
         doi = f"10.26434/chemrxiv-{year}-{code}"
         license_ = CHEMRXIV_LICENSES[0] if rng.random() < 0.7 else CHEMRXIV_LICENSES[1]
-        return Identity(f"chemrxiv:{doi}", doi, f"https://doi.org/{doi}", published, license_,
-                        f"chemrxiv-{year}-{code}.pdf")
+        return Identity(
+            f"chemrxiv:{doi}", doi, f"https://doi.org/{doi}", published, license_, f"chemrxiv-{year}-{code}.pdf"
+        )
     if source == "nature_communications":
         pmc_id = f"PMC{1000000 + index * 7919 + int(rng.integers(0, 7919)):07d}"
         article_number = f"{10000 + serial:05d}"
         doi = f"10.1038/s41467-{year % 1000:03d}-{article_number}-{int(rng.integers(0, 10))}"
-        return Identity(f"nature_communications:{pmc_id}", doi, f"https://www.nature.com/articles/{doi.split('/')[1]}",
-                        published, NATURE_LICENSE, f"{pmc_id}.tar.gz", pmc_id, article_number)
+        return Identity(
+            f"nature_communications:{pmc_id}",
+            doi,
+            f"https://www.nature.com/articles/{doi.split('/')[1]}",
+            published,
+            NATURE_LICENSE,
+            f"{pmc_id}.tar.gz",
+            pmc_id,
+            article_number,
+        )
     raise ValueError(f"unknown source {source!r}")
 
 

@@ -23,10 +23,14 @@ MATHML = "http://www.w3.org/1998/Math/MathML"
 ALI = "http://www.niso.org/schemas/ali/1.0/"
 MECA = "http://manuscriptexchange.org"
 
-_BIORXIV_DOCTYPE = ('<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD v1.2 '
-                    '20190208//EN" "JATS-archivearticle1.dtd">')
-_PMC_DOCTYPE = ('<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with '
-                'MathML3 v1.3 20210610//EN" "JATS-archive-oasis-article1-3-mathml3.dtd">')
+_BIORXIV_DOCTYPE = (
+    '<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD v1.2 '
+    '20190208//EN" "JATS-archivearticle1.dtd">'
+)
+_PMC_DOCTYPE = (
+    '<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD with '
+    'MathML3 v1.3 20210610//EN" "JATS-archive-oasis-article1-3-mathml3.dtd">'
+)
 
 _LICENSE_URLS = {
     "CC-BY 4.0": "http://creativecommons.org/licenses/by/4.0/",
@@ -35,14 +39,14 @@ _LICENSE_URLS = {
 }
 _LICENSE_TEXT = {
     "CC-BY 4.0": "This pre-print is available under a Creative Commons License (Attribution 4.0 International), "
-                 "CC BY 4.0, as described at http://creativecommons.org/licenses/by/4.0/",
+    "CC BY 4.0, as described at http://creativecommons.org/licenses/by/4.0/",
     "CC-BY-NC-ND 4.0": "This pre-print is available under a Creative Commons License (Attribution-NonCommercial-"
-                       "NoDerivs 4.0 International), CC BY-NC-ND 4.0, as described at "
-                       "http://creativecommons.org/licenses/by-nc-nd/4.0/",
+    "NoDerivs 4.0 International), CC BY-NC-ND 4.0, as described at "
+    "http://creativecommons.org/licenses/by-nc-nd/4.0/",
     "CC0": "This pre-print is available under a Creative Commons License (CC0 1.0 Universal Public Domain "
-           "Dedication), as described at http://creativecommons.org/publicdomain/zero/1.0/",
+    "Dedication), as described at http://creativecommons.org/publicdomain/zero/1.0/",
     "none": "The copyright holder for this preprint (which was not certified by peer review) is the author/funder. "
-            "All rights reserved. No reuse allowed without permission.",
+    "All rights reserved. No reuse allowed without permission.",
 }
 _NATURE_LICENSE_TEXT = (
     "Open Access This article is licensed under a Creative Commons Attribution 4.0 International License, which "
@@ -62,8 +66,10 @@ def write_meca_bundle(content: PaperContent, identity: Identity) -> tuple[bytes,
     for figure, name in zip(content.figures, image_names, strict=True):
         files[f"content/{name}"] = figure_rendering.render(figure.spec, "jpg")
     files["manifest.xml"] = _manifest(article_name, image_names, content.title)
-    expected = [_expected(figure, index, figure_ids[index], f"content/{image_names[index]}")
-                for index, figure in enumerate(content.figures)]
+    expected = [
+        _expected(figure, index, figure_ids[index], f"content/{image_names[index]}")
+        for index, figure in enumerate(content.figures)
+    ]
     return zip_archive(files, _month_start(identity)), expected
 
 
@@ -78,8 +84,10 @@ def write_pmc_bundle(content: PaperContent, identity: Identity) -> tuple[bytes, 
     files = {f"{folder}/41467_{year}_Article_{identity.article_number}.nxml": _serialise(article, _PMC_DOCTYPE)}
     for figure, href in zip(content.figures, hrefs, strict=True):
         files[f"{folder}/{href}.jpg"] = figure_rendering.render(figure.spec, "jpg")
-    expected = [_expected(figure, index, figure_ids[index], f"{folder}/{hrefs[index]}.jpg")
-                for index, figure in enumerate(content.figures)]
+    expected = [
+        _expected(figure, index, figure_ids[index], f"{folder}/{hrefs[index]}.jpg")
+        for index, figure in enumerate(content.figures)
+    ]
     return tar_gz(files, _month_start(identity)), expected
 
 
@@ -115,8 +123,9 @@ def _attribute(key: str) -> str:
     return key.replace("_", "-")
 
 
-def _article(content: PaperContent, identity: Identity, figure_ids: list[str], hrefs: list[str],
-             nature: bool) -> etree._Element:
+def _article(
+    content: PaperContent, identity: Identity, figure_ids: list[str], hrefs: list[str], nature: bool
+) -> etree._Element:
     namespaces = {"xlink": XLINK, "mml": MATHML, **({"ali": ALI} if nature else {})}
     article = etree.Element("article", nsmap=namespaces)
     article.set("article-type", "research-article" if nature else "article")
@@ -202,8 +211,9 @@ def _article_meta(front: etree._Element, content: PaperContent, identity: Identi
     if nature:
         _sub(permissions, "copyright-statement", f"© The Author(s) {published.year}")
         _sub(permissions, "copyright-year", str(published.year))
-        license_ = _sub(permissions, "license", license_type="open-access",
-                        xlink_href="http://creativecommons.org/licenses/by/4.0/")
+        license_ = _sub(
+            permissions, "license", license_type="open-access", xlink_href="http://creativecommons.org/licenses/by/4.0/"
+        )
         _sub(license_, f"{{{ALI}}}license_ref", "http://creativecommons.org/licenses/by/4.0/")
         _sub(license_, "license-p", _NATURE_LICENSE_TEXT)
     else:
@@ -223,10 +233,14 @@ def _article_meta(front: etree._Element, content: PaperContent, identity: Identi
             _sub(keywords, "kwd", category)
 
 
-def _figure(parent: etree._Element, figure: PlannedFigure, index: int, figure_ids: list[str], hrefs: list[str],
-            nature: bool) -> None:
-    attributes = {"id": figure_ids[index]} if nature else {
-        "id": figure_ids[index], "position": "float", "fig_type": "figure", "orientation": "portrait"}
+def _figure(
+    parent: etree._Element, figure: PlannedFigure, index: int, figure_ids: list[str], hrefs: list[str], nature: bool
+) -> None:
+    attributes = (
+        {"id": figure_ids[index]}
+        if nature
+        else {"id": figure_ids[index], "position": "float", "fig_type": "figure", "orientation": "portrait"}
+    )
     fig = _sub(parent, "fig", **attributes)
     _sub(fig, "label", f"Fig. {index + 1}" if nature else f"Figure {index + 1}.")
     caption = _sub(fig, "caption")
@@ -250,9 +264,11 @@ def _back(article: etree._Element, content: PaperContent) -> None:
         ref = _sub(references, "ref", id=f"c{number}")
         citation = _sub(ref, "mixed-citation", publication_type="journal")
         surname = author.split(" ", 1)[1]
-        citation.text = (f"{surname}, {author[0]}. et al. A study of {content.topic.properties[number % 4]}. "
-                         f"J. {content.topic.field.title()} {10 + number}, {100 * number}–{100 * number + 12} "
-                         f"({2015 + number}).")
+        citation.text = (
+            f"{surname}, {author[0]}. et al. A study of {content.topic.properties[number % 4]}. "
+            f"J. {content.topic.field.title()} {10 + number}, {100 * number}–{100 * number + 12} "
+            f"({2015 + number})."
+        )
 
 
 def _serialise(article: etree._Element, doctype: str) -> bytes:
@@ -264,8 +280,9 @@ def _manifest(article_name: str, image_names: list[str], title: str) -> bytes:
     manifest.set("manifest-version", "1")
     item = etree.SubElement(manifest, f"{{{MECA}}}item", {"type": "article", "id": "article"})
     etree.SubElement(item, f"{{{MECA}}}title").text = title
-    etree.SubElement(item, f"{{{MECA}}}instance", {"media-type": "application/xml",
-                                                  "href": f"content/{article_name}.xml"})
+    etree.SubElement(
+        item, f"{{{MECA}}}instance", {"media-type": "application/xml", "href": f"content/{article_name}.xml"}
+    )
     for name in image_names:
         figure = etree.SubElement(manifest, f"{{{MECA}}}item", {"type": "figure", "id": name.split(".")[0]})
         etree.SubElement(figure, f"{{{MECA}}}instance", {"media-type": "image/jpeg", "href": f"content/{name}"})

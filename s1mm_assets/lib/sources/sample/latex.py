@@ -87,8 +87,15 @@ def _include(path: str, use_graphicspath: bool, rng: np.random.Generator, width:
     return f"\\includegraphics[width={width}]{{{reference}}}"
 
 
-def _figure_environment(figure: PlannedFigure, label: str, labels: list[str], files: dict[str, bytes],
-                        rng: np.random.Generator, use_graphicspath: bool, comment: str) -> tuple[str, tuple[str, ...]]:
+def _figure_environment(
+    figure: PlannedFigure,
+    label: str,
+    labels: list[str],
+    files: dict[str, bytes],
+    rng: np.random.Generator,
+    use_graphicspath: bool,
+    comment: str,
+) -> tuple[str, tuple[str, ...]]:
     spec = figure.spec
     wide = spec.kind == "multi_panel" or rng.random() < 0.2
     environment = "figure*" if wide else "figure"
@@ -110,7 +117,8 @@ def _figure_environment(figure: PlannedFigure, label: str, labels: list[str], fi
                 f"    {_include(path, use_graphicspath, rng, LINE_WIDTH)}\n"
                 f"    \\caption{{{to_latex(subcaption, labels)}}}\n"
                 f"    \\label{{{label}-{'abcd'[panel_index]}}}\n"
-                "  \\end{subfigure}")
+                "  \\end{subfigure}"
+            )
         body = "\n  \\hfill\n".join(parts)
     else:
         image_format = _image_format(spec.panels[0], rng)
@@ -121,14 +129,18 @@ def _figure_environment(figure: PlannedFigure, label: str, labels: list[str], fi
         width = "\\textwidth" if wide else f"{rng.choice([0.7, 0.8, 0.9, 1.0]):.1f}\\linewidth"
         body = "  " + _include(path, use_graphicspath, rng, width)
     placement = rng.choice(["[t]", "[htbp]", "[h]", ""])
-    return (f"\\begin{{{environment}}}{placement}\n  \\centering\n{comment}{body}\n  \\caption{{{caption}}}\n"
-            f"  \\label{{{label}}}\n\\end{{{environment}}}"), paths
+    return (
+        f"\\begin{{{environment}}}{placement}\n  \\centering\n{comment}{body}\n  \\caption{{{caption}}}\n"
+        f"  \\label{{{label}}}\n\\end{{{environment}}}"
+    ), paths
 
 
 def _tikz(panel: Panel) -> str:
     stages = panel.stages if isinstance(panel, DiagramPanel) else ("Input", "Model", "Output")
-    nodes = ["  \\begin{tikzpicture}[node distance=3.2cm, every node/.style={draw, rounded corners, "
-             "align=center, minimum height=1cm}]"]
+    nodes = [
+        "  \\begin{tikzpicture}[node distance=3.2cm, every node/.style={draw, rounded corners, "
+        "align=center, minimum height=1cm}]"
+    ]
     for index, stage in enumerate(stages):
         position = f"[right of=s{index - 1}]" if index else ""
         nodes.append(f"    \\node{position} (s{index}) {{{escape_latex(stage)}}};")
@@ -170,28 +182,30 @@ def _main_tex(content: PaperContent, section_inputs: list[str], use_graphicspath
         preamble.append(f"\\newcommand{{\\{content.macro.name}}}{{\\textsc{{{escape_latex(content.macro.text)}}}}}")
     authors = " \\and ".join(escape_latex(author) for author in content.authors)
     abstract = " ".join(to_latex(sentence) for sentence in content.abstract)
-    return "\n".join([
-        *preamble,
-        "",
-        f"\\title{{{escape_latex(content.title)}}}",
-        f"\\author{{{authors}}}",
-        "\\date{}",
-        "",
-        "\\begin{document}",
-        "\\maketitle",
-        "",
-        "\\begin{abstract}",
-        abstract,
-        "\\end{abstract}",
-        "",
-        *section_inputs,
-        "",
-        "\\bibliographystyle{plain}",
-        "\\bibliography{references}",
-        "",
-        "\\end{document}",
-        "",
-    ])
+    return "\n".join(
+        [
+            *preamble,
+            "",
+            f"\\title{{{escape_latex(content.title)}}}",
+            f"\\author{{{authors}}}",
+            "\\date{}",
+            "",
+            "\\begin{document}",
+            "\\maketitle",
+            "",
+            "\\begin{abstract}",
+            abstract,
+            "\\end{abstract}",
+            "",
+            *section_inputs,
+            "",
+            "\\bibliographystyle{plain}",
+            "\\bibliography{references}",
+            "",
+            "\\end{document}",
+            "",
+        ]
+    )
 
 
 def _bibliography(content: PaperContent, rng: np.random.Generator) -> str:
@@ -207,6 +221,6 @@ def _bibliography(content: PaperContent, rng: np.random.Generator) -> str:
             f"  year = {{{year}}},\n"
             f"  volume = {{{int(rng.integers(1, 90))}}},\n"
             f"  pages = {{{int(rng.integers(1, 900))}--{int(rng.integers(901, 999))}}}\n"
-            "}\n")
+            "}\n"
+        )
     return "\n".join(entries)
-

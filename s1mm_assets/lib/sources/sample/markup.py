@@ -58,10 +58,32 @@ Rich = tuple[Inline, ...]
 
 # Symbols that LaTeX sources write as math; plain text keeps the Unicode character a reader sees.
 _SYMBOL_LATEX = {
-    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "Δ": r"\Delta", "η": r"\eta",
-    "λ": r"\lambda", "μ": r"\mu", "σ": r"\sigma", "τ": r"\tau", "φ": r"\phi", "ψ": r"\psi", "χ": r"\chi",
-    "ω": r"\omega", "±": r"\pm", "×": r"\times", "≤": r"\leq", "≥": r"\geq", "≈": r"\approx", "−": "-",
-    "→": r"\rightarrow", "⊕": r"\oplus", "⊙": r"\odot", "√": r"\surd", "°": r"^{\circ}", "Ω": r"\Omega",
+    "α": r"\alpha",
+    "β": r"\beta",
+    "γ": r"\gamma",
+    "δ": r"\delta",
+    "Δ": r"\Delta",
+    "η": r"\eta",
+    "λ": r"\lambda",
+    "μ": r"\mu",
+    "σ": r"\sigma",
+    "τ": r"\tau",
+    "φ": r"\phi",
+    "ψ": r"\psi",
+    "χ": r"\chi",
+    "ω": r"\omega",
+    "±": r"\pm",
+    "×": r"\times",
+    "≤": r"\leq",
+    "≥": r"\geq",
+    "≈": r"\approx",
+    "−": "-",
+    "→": r"\rightarrow",
+    "⊕": r"\oplus",
+    "⊙": r"\odot",
+    "√": r"\surd",
+    "°": r"^{\circ}",
+    "Ω": r"\Omega",
 }
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True))
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789", strict=True))

@@ -17,29 +17,65 @@ from s1mm_assets.lib.sources.sample.figures import FigureSpec, available_kinds, 
 from s1mm_assets.lib.sources.sample.markup import Inline, Macro, Rich, to_plain
 from s1mm_assets.lib.sources.sample.topics import Topic
 
-_KIND_WEIGHTS = {"line_plot": 0.22, "scatter": 0.15, "bar_chart": 0.18, "heatmap": 0.12, "micrograph": 0.12,
-                 "diagram": 0.09, "multi_panel": 0.12}
+_KIND_WEIGHTS = {
+    "line_plot": 0.22,
+    "scatter": 0.15,
+    "bar_chart": 0.18,
+    "heatmap": 0.12,
+    "micrograph": 0.12,
+    "diagram": 0.09,
+    "multi_panel": 0.12,
+}
 _CS_TOPICS = ("vision", "learning", "signal_processing")
 
 # Section titles per source, each with the sentence pool of `prose` it draws from; "results" holds the
 # paragraphs that first cite the figures.
 _LAYOUTS = {
-    "arxiv_cs": (("Introduction", "introduction"), ("Method", "methods"), ("Experiments", "results"),
-                 ("Conclusion", "discussion")),
-    "arxiv": (("Introduction", "introduction"), ("Methods", "methods"), ("Results", "results"),
-              ("Discussion", "discussion")),
-    "biorxiv": (("Introduction", "introduction"), ("Results", "results"), ("Discussion", "discussion"),
-                ("Materials and Methods", "methods")),
-    "medrxiv": (("Introduction", "introduction"), ("Methods", "methods"), ("Results", "results"),
-                ("Discussion", "discussion")),
-    "nature_communications": (("Introduction", "introduction"), ("Results", "results"),
-                              ("Discussion", "discussion"), ("Methods", "methods")),
-    "chemrxiv": (("Introduction", "introduction"), ("Results and Discussion", "results"),
-                 ("Conclusions", "discussion"), ("Experimental Section", "methods")),
+    "arxiv_cs": (
+        ("Introduction", "introduction"),
+        ("Method", "methods"),
+        ("Experiments", "results"),
+        ("Conclusion", "discussion"),
+    ),
+    "arxiv": (
+        ("Introduction", "introduction"),
+        ("Methods", "methods"),
+        ("Results", "results"),
+        ("Discussion", "discussion"),
+    ),
+    "biorxiv": (
+        ("Introduction", "introduction"),
+        ("Results", "results"),
+        ("Discussion", "discussion"),
+        ("Materials and Methods", "methods"),
+    ),
+    "medrxiv": (
+        ("Introduction", "introduction"),
+        ("Methods", "methods"),
+        ("Results", "results"),
+        ("Discussion", "discussion"),
+    ),
+    "nature_communications": (
+        ("Introduction", "introduction"),
+        ("Results", "results"),
+        ("Discussion", "discussion"),
+        ("Methods", "methods"),
+    ),
+    "chemrxiv": (
+        ("Introduction", "introduction"),
+        ("Results and Discussion", "results"),
+        ("Conclusions", "discussion"),
+        ("Experimental Section", "methods"),
+    ),
 }
 _LETTER_STYLES = {"arxiv": "(a)", "biorxiv": "A", "medrxiv": "A", "nature_communications": "a", "chemrxiv": "(a)"}
-_REF_PREFIXES = {"arxiv": ("Figure", "Fig."), "biorxiv": ("Figure",), "medrxiv": ("Figure",),
-                 "nature_communications": ("Fig.",), "chemrxiv": ("Figure", "Fig.")}
+_REF_PREFIXES = {
+    "arxiv": ("Figure", "Fig."),
+    "biorxiv": ("Figure",),
+    "medrxiv": ("Figure",),
+    "nature_communications": ("Fig.",),
+    "chemrxiv": ("Figure", "Fig."),
+}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -116,22 +152,41 @@ def plan_paper(source: str, topic: Topic, rng: np.random.Generator, features: Fe
             problem = "tikz"
         elif features.problem == "missing_file" and index == len(kinds) - 1:
             problem = "missing_file"
-        figures.append(PlannedFigure(
-            spec, describe.caption_for(spec, voice, rng, separate_panels=subfigures),
-            describe.citing_sentences(spec, index, voice, rng), subfigures, problem))
+        figures.append(
+            PlannedFigure(
+                spec,
+                describe.caption_for(spec, voice, rng, separate_panels=subfigures),
+                describe.citing_sentences(spec, index, voice, rng),
+                subfigures,
+                problem,
+            )
+        )
 
     layout = _LAYOUTS["arxiv_cs" if source == "arxiv" and topic.key in _CS_TOPICS else source]
     sections = _sections(layout, figures, topic, method, method_name, rng, features.extra_paragraphs)
-    return PaperContent(source, topic, tuple(categories), title, authors, affiliations, abstract, sections,
-                        tuple(figures), method_name, macro)
+    return PaperContent(
+        source,
+        topic,
+        tuple(categories),
+        title,
+        authors,
+        affiliations,
+        abstract,
+        sections,
+        tuple(figures),
+        method_name,
+        macro,
+    )
 
 
 def _figure_kinds(topic: Topic, rng: np.random.Generator, features: Features) -> list[str]:
     available = list(available_kinds(topic))
     weights = np.array([_KIND_WEIGHTS[kind] for kind in available])
     count = int(rng.integers(2, 6))
-    kinds = [available[int(i)] for i in rng.choice(len(available), size=min(count, len(available)), replace=False,
-                                                   p=weights / weights.sum())]
+    kinds = [
+        available[int(i)]
+        for i in rng.choice(len(available), size=min(count, len(available)), replace=False, p=weights / weights.sum())
+    ]
     required = "multi_panel" if features.subfigures else "diagram" if features.problem == "tikz" else None
     if required and required not in kinds:
         kinds[-1] = required
@@ -139,8 +194,15 @@ def _figure_kinds(topic: Topic, rng: np.random.Generator, features: Features) ->
     return sorted(kinds, key=lambda kind: kind != "diagram")
 
 
-def _sections(layout: tuple[tuple[str, str], ...], figures: list[PlannedFigure], topic: Topic, method: Inline,
-              method_name: str, rng: np.random.Generator, extra_paragraphs: int) -> tuple[Section, ...]:
+def _sections(
+    layout: tuple[tuple[str, str], ...],
+    figures: list[PlannedFigure],
+    topic: Topic,
+    method: Inline,
+    method_name: str,
+    rng: np.random.Generator,
+    extra_paragraphs: int,
+) -> tuple[Section, ...]:
     used: set[str] = set()
 
     def filler(pool: str, count: int) -> list[Rich]:

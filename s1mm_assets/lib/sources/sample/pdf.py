@@ -26,13 +26,18 @@ _COLUMN_GAP = 18.0
 _SPACING = 8.0
 _HEADING_CSS = "p {font-weight: bold; font-size: 11.5pt; text-align: left;}"
 _END_MATTER = (
-    ("Associated Content", "Supporting Information: experimental procedures, characterisation data and "
-                           "additional figures are available free of charge."),
+    (
+        "Associated Content",
+        "Supporting Information: experimental procedures, characterisation data and "
+        "additional figures are available free of charge.",
+    ),
     ("Author Contributions", "All authors designed the study, analysed the data and wrote the manuscript."),
     ("Conflicts of Interest", "The authors declare no competing financial interest."),
 )
-_PRODUCERS = (("Microsoft® Word for Microsoft 365", "Microsoft® Word for Microsoft 365"),
-              ("LaTeX with hyperref", "pdfTeX-1.40.25"))
+_PRODUCERS = (
+    ("Microsoft® Word for Microsoft 365", "Microsoft® Word for Microsoft 365"),
+    ("LaTeX with hyperref", "pdfTeX-1.40.25"),
+)
 
 
 class _Flow:
@@ -54,8 +59,9 @@ class _Flow:
         """Text across all columns; only used above the body on the first page."""
         width = self.page_rect.width - 2 * _MARGIN
         height = measure(markup, width, self.css + css)
-        self.page.insert_htmlbox(pymupdf.Rect(_MARGIN, self.y, _MARGIN + width, self.y + height + 2), markup,
-                                 css=self.css + css)
+        self.page.insert_htmlbox(
+            pymupdf.Rect(_MARGIN, self.y, _MARGIN + width, self.y + height + 2), markup, css=self.css + css
+        )
         self.y += height + _SPACING
 
     def reserve(self, height: float) -> pymupdf.Rect:
@@ -121,12 +127,19 @@ def write_pdf_bundle(
     columns = 2 if rng.random() < 0.5 else 1
     page_rect = pymupdf.paper_rect("letter" if rng.random() < 0.5 else "a4")
     font_family = "serif" if rng.random() < 0.6 else "sans-serif"
-    formats = tuple("jpg" if isinstance(figure.spec.panels[0], MicrographPanel) else
-                    "pdf" if rng.random() < 0.4 else "png" for figure in content.figures)
+    formats = tuple(
+        "jpg" if isinstance(figure.spec.panels[0], MicrographPanel) else "pdf" if rng.random() < 0.4 else "png"
+        for figure in content.figures
+    )
     design = _Design(
-        columns, page_rect, font_family, formats,
-        tuple(figure_rendering.render(figure.spec, image_format)
-              for figure, image_format in zip(content.figures, formats, strict=True)),
+        columns,
+        page_rect,
+        font_family,
+        formats,
+        tuple(
+            figure_rendering.render(figure.spec, image_format)
+            for figure, image_format in zip(content.figures, formats, strict=True)
+        ),
         tuple(float(rng.uniform(0.55, 0.75)) for _ in content.figures),
         tuple(_references(content, rng)),
         _PRODUCERS[int(rng.integers(len(_PRODUCERS)))],
@@ -138,21 +151,34 @@ def write_pdf_bundle(
 
     creator, producer = design.producer
     stamp = identity.published.strftime("D:%Y%m%d120000+00'00'")
-    document.set_metadata({"title": content.title, "author": "; ".join(content.authors), "subject": "",
-                           "keywords": ", ".join(content.categories), "creator": creator, "producer": producer,
-                           "creationDate": stamp, "modDate": stamp})
+    document.set_metadata(
+        {
+            "title": content.title,
+            "author": "; ".join(content.authors),
+            "subject": "",
+            "keywords": ", ".join(content.categories),
+            "creator": creator,
+            "producer": producer,
+            "creationDate": stamp,
+            "modDate": stamp,
+        }
+    )
     document.subset_fonts()  # every text box embeds its fonts afresh; subsetting merges them back
     return document.tobytes(garbage=4, deflate=True, no_new_id=True), expected
 
 
 def _typeset(content: PaperContent, design: _Design) -> tuple[pymupdf.Document, list[ExpectedFigure]]:
     size = 9.5 if design.columns == 2 else 10.5
-    css = (f"* {{font-family: {design.font_family}; font-size: {size}pt; line-height: 1.3;}} "
-           "body {margin: 0;} p {text-align: justify; margin: 0;}")
+    css = (
+        f"* {{font-family: {design.font_family}; font-size: {size}pt; line-height: 1.3;}} "
+        "body {margin: 0;} p {text-align: justify; margin: 0;}"
+    )
     document = pymupdf.open()
     flow = _Flow(document, design.page_rect, design.columns, css)
-    flow.full_width_text(f"<p>{html.escape(content.title)}</p>",
-                         "p {font-size: 17pt; font-weight: bold; text-align: left; line-height: 1.2;}")
+    flow.full_width_text(
+        f"<p>{html.escape(content.title)}</p>",
+        "p {font-size: 17pt; font-weight: bold; text-align: left; line-height: 1.2;}",
+    )
     flow.full_width_text(f"<p>{html.escape(', '.join(content.authors))}</p>", "p {font-size: 11pt; text-align: left;}")
     affiliations = "<br/>".join(f"<sup>{n}</sup>{html.escape(a)}" for n, a in enumerate(content.affiliations, 1))
     flow.full_width_text(f"<p>{affiliations}</p>", "p {font-size: 8.5pt; font-style: italic; text-align: left;}")
@@ -176,8 +202,9 @@ def _typeset(content: PaperContent, design: _Design) -> tuple[pymupdf.Document, 
         flow.text(f"<p>({number}) {html.escape(reference)}</p>", "p {font-size: 8pt; text-align: left;}")
 
     for page_number, page in enumerate(document, start=1):
-        page.insert_text((page.rect.width / 2 - 3, page.rect.height - 30), str(page_number), fontsize=9,
-                         fontname="helv")
+        page.insert_text(
+            (page.rect.width / 2 - 3, page.rect.height - 30), str(page_number), fontsize=9, fontname="helv"
+        )
     return document, expected
 
 
@@ -211,13 +238,21 @@ def _place_figure(flow: _Flow, figure: PlannedFigure, index: int, design: _Desig
 
 
 def _references(content: PaperContent, rng: np.random.Generator) -> list[str]:
-    journals = ("J. Am. Chem. Soc.", "Angew. Chem. Int. Ed.", "Nat. Chem.", "ACS Catal.", "Chem. Sci.",
-                "J. Phys. Chem. C", "Chem. Mater.")
+    journals = (
+        "J. Am. Chem. Soc.",
+        "Angew. Chem. Int. Ed.",
+        "Nat. Chem.",
+        "ACS Catal.",
+        "Chem. Sci.",
+        "J. Phys. Chem. C",
+        "Chem. Mater.",
+    )
     references = []
     for number in range(int(rng.integers(6, 12))):
         author = content.authors[number % len(content.authors)]
         year = int(rng.integers(2010, 2024))
-        references.append(f"{author.split(' ', 1)[1]}, {author[0]}.; et al. {journals[number % len(journals)]} "
-                          f"{year}, {int(rng.integers(5, 150))}, {int(rng.integers(100, 9999))}.")
+        references.append(
+            f"{author.split(' ', 1)[1]}, {author[0]}.; et al. {journals[number % len(journals)]} "
+            f"{year}, {int(rng.integers(5, 150))}, {int(rng.integers(100, 9999))}."
+        )
     return references
-

@@ -12,47 +12,153 @@ from s1mm_assets.lib.sources.sample.markup import Inline, Rich, from_unicode, to
 from s1mm_assets.lib.sources.sample.topics import Topic
 
 FIRST_NAMES = (
-    "Aisha", "Alejandro", "Amara", "Anders", "Ana", "Chen", "Daniel", "Elena", "Farid", "Fatima", "Hana",
-    "Hiroshi", "Ingrid", "Jae-won", "James", "Julia", "Kwame", "Lars", "Leila", "Lucía", "Marco", "Maria",
-    "Mehmet", "Nadia", "Nikolai", "Olga", "Oluwaseun", "Priya", "Rafael", "Rahul", "Sara", "Sofia", "Tomás",
-    "Wei", "Yuki", "Zainab", "Emily", "Thomas", "Sven", "Ayumi",
+    "Aisha",
+    "Alejandro",
+    "Amara",
+    "Anders",
+    "Ana",
+    "Chen",
+    "Daniel",
+    "Elena",
+    "Farid",
+    "Fatima",
+    "Hana",
+    "Hiroshi",
+    "Ingrid",
+    "Jae-won",
+    "James",
+    "Julia",
+    "Kwame",
+    "Lars",
+    "Leila",
+    "Lucía",
+    "Marco",
+    "Maria",
+    "Mehmet",
+    "Nadia",
+    "Nikolai",
+    "Olga",
+    "Oluwaseun",
+    "Priya",
+    "Rafael",
+    "Rahul",
+    "Sara",
+    "Sofia",
+    "Tomás",
+    "Wei",
+    "Yuki",
+    "Zainab",
+    "Emily",
+    "Thomas",
+    "Sven",
+    "Ayumi",
 )
 SURNAMES = (
-    "Adeyemi", "Andersson", "Bauer", "Becker", "Chen", "Costa", "Da Silva", "Dubois", "Eriksen", "Fischer",
-    "García", "Gupta", "Haddad", "Hoffmann", "Ivanova", "Jensen", "Kim", "Kowalski", "Kumar", "Larsen", "Li",
-    "López", "Mensah", "Moreau", "Müller", "Nakamura", "Novak", "Okafor", "O'Brien", "Park", "Patel", "Rossi",
-    "Santos", "Schmidt", "Singh", "Tanaka", "Wang", "Watanabe", "Yilmaz", "Zhang",
+    "Adeyemi",
+    "Andersson",
+    "Bauer",
+    "Becker",
+    "Chen",
+    "Costa",
+    "Da Silva",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "García",
+    "Gupta",
+    "Haddad",
+    "Hoffmann",
+    "Ivanova",
+    "Jensen",
+    "Kim",
+    "Kowalski",
+    "Kumar",
+    "Larsen",
+    "Li",
+    "López",
+    "Mensah",
+    "Moreau",
+    "Müller",
+    "Nakamura",
+    "Novak",
+    "Okafor",
+    "O'Brien",
+    "Park",
+    "Patel",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Singh",
+    "Tanaka",
+    "Wang",
+    "Watanabe",
+    "Yilmaz",
+    "Zhang",
 )
 INSTITUTIONS = (
-    "University of Cambridge, Cambridge, UK", "ETH Zurich, Zurich, Switzerland",
-    "Max Planck Institute, Heidelberg, Germany", "University of Tokyo, Tokyo, Japan",
-    "Stanford University, Stanford, CA, USA", "University of Toronto, Toronto, ON, Canada",
-    "Tsinghua University, Beijing, China", "Sorbonne Université, Paris, France",
-    "University of Cape Town, Cape Town, South Africa", "Indian Institute of Science, Bengaluru, India",
-    "Universidade de São Paulo, São Paulo, Brazil", "University of Melbourne, Melbourne, Australia",
-    "Karolinska Institutet, Stockholm, Sweden", "KAIST, Daejeon, Republic of Korea",
-    "University of Copenhagen, Copenhagen, Denmark", "Universidad de Chile, Santiago, Chile",
+    "University of Cambridge, Cambridge, UK",
+    "ETH Zurich, Zurich, Switzerland",
+    "Max Planck Institute, Heidelberg, Germany",
+    "University of Tokyo, Tokyo, Japan",
+    "Stanford University, Stanford, CA, USA",
+    "University of Toronto, Toronto, ON, Canada",
+    "Tsinghua University, Beijing, China",
+    "Sorbonne Université, Paris, France",
+    "University of Cape Town, Cape Town, South Africa",
+    "Indian Institute of Science, Bengaluru, India",
+    "Universidade de São Paulo, São Paulo, Brazil",
+    "University of Melbourne, Melbourne, Australia",
+    "Karolinska Institutet, Stockholm, Sweden",
+    "KAIST, Daejeon, Republic of Korea",
+    "University of Copenhagen, Copenhagen, Denmark",
+    "Universidad de Chile, Santiago, Chile",
 )
 DEPARTMENTS = {
-    "arxiv": ("Department of Physics", "Department of Computer Science", "Department of Mathematics",
-              "Department of Astronomy", "Department of Statistics", "Department of Electrical Engineering"),
-    "biorxiv": ("Department of Cell Biology", "Department of Neuroscience", "Department of Microbiology",
-                "Department of Ecology and Evolution", "Institute of Molecular Biology"),
-    "medrxiv": ("Department of Epidemiology", "Department of Medicine", "School of Public Health",
-                "Department of Psychiatry", "Department of Oncology"),
+    "arxiv": (
+        "Department of Physics",
+        "Department of Computer Science",
+        "Department of Mathematics",
+        "Department of Astronomy",
+        "Department of Statistics",
+        "Department of Electrical Engineering",
+    ),
+    "biorxiv": (
+        "Department of Cell Biology",
+        "Department of Neuroscience",
+        "Department of Microbiology",
+        "Department of Ecology and Evolution",
+        "Institute of Molecular Biology",
+    ),
+    "medrxiv": (
+        "Department of Epidemiology",
+        "Department of Medicine",
+        "School of Public Health",
+        "Department of Psychiatry",
+        "Department of Oncology",
+    ),
     "chemrxiv": ("Department of Chemistry", "Department of Materials Science", "Department of Chemical Engineering"),
-    "nature_communications": ("Department of Physics", "Department of Chemistry", "Department of Biology",
-                              "Department of Earth Sciences", "Department of Materials"),
+    "nature_communications": (
+        "Department of Physics",
+        "Department of Chemistry",
+        "Department of Biology",
+        "Department of Earth Sciences",
+        "Department of Materials",
+    ),
 }
 
 _LIMITATIONS = (
-    "scales poorly with the size of the data", "requires extensive manual tuning",
-    "ignores the uncertainty of the measurements", "is sensitive to noise and outliers",
+    "scales poorly with the size of the data",
+    "requires extensive manual tuning",
+    "ignores the uncertainty of the measurements",
+    "is sensitive to noise and outliers",
     "relies on assumptions that rarely hold in practice",
 )
 _ROBUSTNESS = (
-    "the choice of priors", "alternative model specifications", "changes in the analysis window",
-    "the inclusion of additional covariates", "the exclusion of outliers",
+    "the choice of priors",
+    "alternative model specifications",
+    "changes in the analysis window",
+    "the inclusion of additional covariates",
+    "the exclusion of outliers",
 )
 
 _TITLES = (
@@ -179,8 +285,9 @@ def title(topic: Topic, method_name: str, rng: np.random.Generator, title_case: 
     if title_case:
         small = {"a", "an", "and", "for", "from", "in", "of", "on", "the", "to", "under", "with"}
         words = text.split(" ")
-        text = " ".join(w if (i and w in small) or not w[:1].islower() else w[:1].upper() + w[1:]
-                        for i, w in enumerate(words))
+        text = " ".join(
+            w if (i and w in small) or not w[:1].islower() else w[:1].upper() + w[1:] for i, w in enumerate(words)
+        )
     return text
 
 
@@ -216,8 +323,9 @@ def abstract(topic: Topic, method: Inline, method_name: str, rng: np.random.Gene
     return tuple(sentence(t, topic, rng, method, method_name) for t in templates)
 
 
-def paragraph(section: str, topic: Topic, method: Inline, method_name: str, rng: np.random.Generator,
-              used: set[str], count: int) -> list[Rich]:
+def paragraph(
+    section: str, topic: Topic, method: Inline, method_name: str, rng: np.random.Generator, used: set[str], count: int
+) -> list[Rich]:
     """`count` sentences for `section`, never one already `used` in this paper (templates first, then text)."""
     pool = [t for t in SECTION_SENTENCES[section] if t not in used] or list(SECTION_SENTENCES[section])
     sentences = []

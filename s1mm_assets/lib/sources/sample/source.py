@@ -67,8 +67,9 @@ class SampleSource(PaperSourceBackend):
             content_bytes, figures = write_pmc_bundle(content, identity)
         else:
             content_bytes, figures = write_pdf_bundle(content, identity, rng)
-        bundle = PaperBundle(identity.paper_id, source, month, identity.filename, content_bytes,
-                             _metadata(content, identity))
+        bundle = PaperBundle(
+            identity.paper_id, source, month, identity.filename, content_bytes, _metadata(content, identity)
+        )
         return GeneratedPaper(bundle, figures)
 
 
