@@ -16,7 +16,9 @@ _REFUSAL = re.compile(
 )
 # Labels models like to put before the text they were asked for.
 _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”"}
-_LEADING_LABEL = re.compile(r"^\s*(?:\*\*)?(?:new |enhanced |rewritten )?caption(?:\*\*)?\s*[:\-–]\s*", re.IGNORECASE)
+_LEADING_LABEL = re.compile(
+    r"^\s*(?:\*\*)?(?:new |enhanced |rewritten )?caption(?:\*\*)?\s*[:\-–]\s*(?:\*\*)?\s*", re.IGNORECASE
+)
 
 
 @dataclasses.dataclass(frozen=True)
