@@ -30,11 +30,16 @@ def test_a_large_image_is_reduced_under_the_budget_keeping_its_aspect_and_format
     assert abs(decoded.width / decoded.height - 4.0) < 0.05
 
 
-def test_transparent_areas_become_white_not_black():
-    image = Image.new("RGBA", (50, 50), (0, 0, 0, 0))
-    prepared = prepare_image(_encoded(image, "PNG"))
+def test_a_reduced_transparent_image_is_flattened_onto_white_not_black():
+    image = Image.new("RGBA", (500, 500), (0, 0, 0, 0))
+    prepared = prepare_image(_encoded(image, "PNG"), max_pixels=10_000)
     decoded = Image.open(io.BytesIO(prepared.data))
     assert decoded.mode == "RGB" and decoded.getpixel((25, 25)) == (255, 255, 255)
+
+
+def test_a_transparent_png_within_the_budget_is_left_to_the_server_to_flatten():
+    data = _encoded(Image.new("RGBA", (50, 50), (0, 0, 0, 0)), "PNG")
+    assert prepare_image(data).data == data
 
 
 def test_other_formats_are_converted_for_the_server():

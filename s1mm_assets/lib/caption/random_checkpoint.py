@@ -126,8 +126,12 @@ _PATCH = 16
 _MERGE = 2
 
 
-def build_checkpoint(folder: Path, preset_name: str = "tiny", seed: int = 0) -> Path:
-    """Write a complete checkpoint into `folder` and return it."""
+def build_checkpoint(folder: Path, preset_name: str = "tiny", seed: int = 0, device: str = "cpu") -> Path:
+    """Write a complete checkpoint into `folder` and return it.
+
+    The weights are created directly in bf16 on `device`: "cuda" makes the 8 B preset in seconds where a CPU
+    needs minutes (and twice the memory in fp32).
+    """
     import torch
     from transformers import (
         Qwen2VLImageProcessor,
@@ -181,7 +185,13 @@ def build_checkpoint(folder: Path, preset_name: str = "tiny", seed: int = 0) -> 
         tie_word_embeddings=False,
     )
     torch.manual_seed(seed)
-    model = Qwen3VLForConditionalGeneration(config).to(torch.bfloat16)
+    default_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.bfloat16)
+    try:
+        with torch.device(device):
+            model = Qwen3VLForConditionalGeneration(config)
+    finally:
+        torch.set_default_dtype(default_dtype)
     model.generation_config.eos_token_id = special["<|im_end|>"]
     model.generation_config.pad_token_id = special["<|endoftext|>"]
     model.save_pretrained(folder)
@@ -259,8 +269,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="where the random weights are made (cpu, cuda)")
     arguments = parser.parse_args(argv)
-    print(build_checkpoint(arguments.folder, arguments.preset, arguments.seed))
+    print(build_checkpoint(arguments.folder, arguments.preset, arguments.seed, arguments.device))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
@@ -37,6 +37,8 @@ class VllmServerSettings:
     extra_args: Sequence[str] = ()
     # Memory vLLM's CPU backend reserves for the KV cache, GiB (ignored on GPU).
     cpu_kv_cache_gib: int = 1
+    # Extra environment for the server, e.g. {"VLLM_SERVER_DEV_MODE": "1"} for the cache-reset endpoints.
+    environment: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def command(self, python: str, port: int) -> list[str]:
         command = [
@@ -71,7 +73,8 @@ class VllmServer:
     """One vLLM server process tree. `start()` returns once /health answers; `kill()` ends the whole tree."""
 
     def __init__(self, python: str, settings: VllmServerSettings, work_dir: Path, port: int | None = None):
-        self.python = python
+        # The server runs in `work_dir`: a relative interpreter path must not depend on it ("python3" stays a name).
+        self.python = os.path.abspath(python) if os.sep in python else python
         self.settings = settings
         self.work_dir = Path(work_dir)
         self.port = port or free_port()
@@ -91,6 +94,11 @@ class VllmServer:
         return self._process is not None and self._process.poll() is None
 
     def start(self, timeout_s: float = 300.0) -> VllmServer:
+        """Launch and wait until /health answers."""
+        return self.launch().wait_until_healthy(timeout_s)
+
+    def launch(self) -> VllmServer:
+        """Start the process and return at once (model loading takes 20 s on CPU, minutes for 8 B on a GPU)."""
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
@@ -98,10 +106,13 @@ class VllmServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=server_environment(self.work_dir, self.settings.cpu_kv_cache_gib),
+                env={**server_environment(self.work_dir, self.settings.cpu_kv_cache_gib), **self.settings.environment},
                 cwd=self.work_dir,
                 start_new_session=True,  # its own process group: kill() reaches the engine core child too
             )
+        return self
+
+    def wait_until_healthy(self, timeout_s: float = 300.0) -> VllmServer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
