@@ -27,6 +27,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 test: install vllm-cpu-env
+	mkdir -p "$(DAGSTER_HOME)"  # `dagster definitions validate` (a test) needs the instance folder to exist
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not vllm"
 	S1MM_REQUIRE_VLLM=1 S1MM_VLLM_PYTHON=$(VLLM_CPU_ENV)/bin/python $(BIN)/python -m pytest -m vllm
 
