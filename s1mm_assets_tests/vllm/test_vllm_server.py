@@ -132,7 +132,7 @@ def test_killing_the_server_mid_partition_leaves_every_figure_with_a_record(vllm
     )
     result = materialize_partition("biorxiv", "2024-02", selection=UP_TO_CAPTIONS, captioner=captioner)
     killer.join(timeout=60)
-    assert killed_after == [1] and not vllm_server.is_running()
+    assert killed_after and killed_after[0] >= 1 and not vllm_server.is_running()
 
     assert result.success and "enhanced_captions" in materialized_assets(result)
     figure_ids = lake.read_table("figures", "biorxiv", "2024-02").column("figure_id").to_pylist()

@@ -109,13 +109,10 @@ class CaptionBackend(abc.ABC):
     ) -> CaptionResult:
         """The result for a completion the model returned, judged the same way for every model backend."""
         verdict = judge_completion(text, finish_reason, refusal)
-        return CaptionResult(
-            figure_id=request.figure_id,
+        return self._result(
+            request,
             enhanced_caption=verdict.caption,
             status=verdict.status,
-            backend=self.name,
-            model=self.model,
-            prompt_version=self.prompt_version,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             latency_s=None if latency_s is None else round(latency_s, 4),
@@ -126,13 +123,13 @@ class CaptionBackend(abc.ABC):
 
     def failure(self, request: CaptionRequest, error: str, attempts: int = 0) -> CaptionResult:
         """The result for a figure no model answered for (unreadable image, unreachable server)."""
+        return self._result(request, enhanced_caption="", status="failed", error=error, attempts=attempts)
+
+    def _result(self, request: CaptionRequest, **outcome) -> CaptionResult:
         return CaptionResult(
             figure_id=request.figure_id,
-            enhanced_caption="",
-            status="failed",
             backend=self.name,
             model=self.model,
             prompt_version=self.prompt_version,
-            error=error,
-            attempts=attempts,
+            **outcome,
         )
