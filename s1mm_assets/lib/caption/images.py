@@ -39,7 +39,7 @@ class PreparedImage:
 
 
 def prepare_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> PreparedImage:
-    """The image as the model should get it: unchanged when it may be, else flattened, reduced and re-encoded."""
+    """The image as the model should get it: unchanged when it may be, else flattened, reduced, as JPEG."""
     try:
         image = Image.open(io.BytesIO(data))
         width, height = image.size
@@ -53,18 +53,16 @@ def prepare_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Prepared
     if width * height > max_pixels:
         scale = math.sqrt(max_pixels / (width * height))
         target = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
-        # reducing_gap: a cheap integer reduction first, then a bicubic pass (LANCZOS costs ~1.5x for no visible gain).
-        flat = flat.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
+        # Pillow's bilinear filter widens with the reduction, so it averages rather than skips pixels;
+        # reducing_gap first takes cheap integer reductions of very large images.
+        flat = flat.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
     buffer = io.BytesIO()
-    if image.format == "JPEG":
-        flat.save(buffer, format="JPEG", quality=92)
-        mime = "image/jpeg"
-    else:
-        # Line art and text stay sharp in PNG; level 1 is several times faster than the default and the
-        # bytes only travel to the server.
-        flat.save(buffer, format="PNG", compress_level=1)
-        mime = "image/png"
-    return PreparedImage(buffer.getvalue(), mime, flat.width, flat.height, resized=(flat.size != (width, height)))
+    # JPEG at high quality without chroma subsampling keeps thin coloured lines and text legible and encodes
+    # ~6x faster than PNG; this path only runs for images that had to be decoded anyway.
+    flat.save(buffer, format="JPEG", quality=90, subsampling=0)
+    return PreparedImage(
+        buffer.getvalue(), "image/jpeg", flat.width, flat.height, resized=(flat.size != (width, height))
+    )
 
 
 def _has_transparency(image: Image.Image) -> bool:
@@ -75,6 +73,8 @@ def _flatten(image: Image.Image) -> Image.Image:
     """RGB (or grayscale), transparent areas on white, as vLLM flattens the images it is sent."""
     if _has_transparency(image):
         rgba = image.convert("RGBA")
+        if rgba.getchannel("A").getextrema()[0] == 255:  # an alpha channel that is opaque everywhere
+            return rgba.convert("RGB")
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
