@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -236,7 +237,14 @@ def main(argv: list[str] | None = None) -> dict:
             process.stop()
     if args.gpu_utilisation:
         result["gpu_utilisation_percent"] = gpu_utilisation(args.gpu_utilisation, result["rounds"])
-    result |= {"figures": figures, "papers": args.papers, "command": " ".join(sys.argv)}
+    result |= {
+        "figures": figures,
+        "papers": args.papers,
+        "command": " ".join(sys.argv),
+        # Other work on the machine moves wall times; the paired ratios of adjacent sides cancel most of it.
+        "load_average_1min_at_end": os.getloadavg()[0],
+        "cpu_count": os.cpu_count(),
+    }
     print(json.dumps(result, indent=1))
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -294,6 +302,9 @@ def compare(lake: Lake, base_url: str, args: argparse.Namespace) -> dict:
         "pipeline_captions_per_s": median("pipeline", "captions_per_s"),
         "reference_captions_per_s": median("reference", "captions_per_s"),
         "ratio_median": statistics.median(round_["ratio"] for round_ in rounds),
+        "ratio_quartiles": statistics.quantiles([round_["ratio"] for round_ in rounds], n=4)
+        if len(rounds) > 1
+        else None,
         "pipeline_tokens_per_s": statistics.median(
             round_["pipeline"]["server"]["generated_tokens"] / round_["pipeline"]["wall_s"] for round_ in rounds
         ),
