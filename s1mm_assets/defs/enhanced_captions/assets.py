@@ -31,8 +31,14 @@ def enhanced_captions(
 
     In production a Qwen3-VL model served by vLLM rewrites each caption from the image, the paper's title and
     abstract and the citing sentences. The embedded default (`context`) fuses the author caption with the
-    citing sentences and is labelled as such in every record. Runs in pool `gpu`.
+    citing sentences and is labelled as such in every record. Model answers are cached in the lake: a rerun
+    asks the model nothing twice. Runs in pool `gpu`.
     """
     source, month = source_and_month(context)
     opened = lake.open()
-    return materialize_result(enhance_captions(opened, source, month, captioner.open()), opened)
+    backend = captioner.open()
+    try:
+        report = enhance_captions(opened, source, month, backend, checkpoint_every=captioner.checkpoint_every)
+    finally:
+        backend.close()
+    return materialize_result(report, opened)

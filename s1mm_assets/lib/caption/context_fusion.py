@@ -7,9 +7,9 @@ sentences about the figure, so the release has a grounded long-form caption. Eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from s1mm_assets.lib.caption.base import CaptionBackend, CaptionRequest, CaptionResult
+from s1mm_assets.lib.caption.base import CaptionBackend, CaptionRequest, CaptionResult, ImageReader
 
 PROMPT_VERSION = "context-fusion-v1"
 MAX_FUSED_SENTENCES = 3
@@ -20,8 +20,8 @@ class ContextFusionBackend(CaptionBackend):
     model = None
     prompt_version = PROMPT_VERSION
 
-    def caption(self, requests: Sequence[CaptionRequest]) -> list[CaptionResult]:
-        return [self._fuse(request) for request in requests]
+    def caption_stream(self, requests: Sequence[CaptionRequest], read_image: ImageReader) -> Iterator[CaptionResult]:
+        return (self._fuse(request) for request in requests)
 
     def _fuse(self, request: CaptionRequest) -> CaptionResult:
         caption = " ".join(request.raw_caption.split())

@@ -1,0 +1,73 @@
+"""The caption asset's wiring: the GPU pod it asks Kubernetes for, and the captioner chosen by configuration."""
+
+import importlib.util
+import json
+
+import kubernetes
+import pytest
+from dagster_k8s.job import UserDefinedDagsterK8sConfig
+from dagster_k8s.models import k8s_model_from_dict
+
+from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions
+from s1mm_assets.defs.resources import CaptionerResource, resources_from_environment
+from s1mm_assets.lib.caption import ContextFusionBackend
+from s1mm_assets.lib.caption.vllm_http import VllmHttpBackend
+from s1mm_assets.lib.caption.vllm_offline import VllmOfflineBackend
+
+
+def test_the_caption_step_runs_in_pool_gpu_on_a_pod_with_one_gpu():
+    assert enhanced_captions.op.pool == "gpu"
+    # Dagster stores op tags as strings; dagster-k8s parses this one back when it builds the step pod.
+    config = UserDefinedDagsterK8sConfig.from_dict(json.loads(enhanced_captions.op.tags["dagster-k8s/config"]))
+    resources = k8s_model_from_dict(kubernetes.client.V1ResourceRequirements, config.container_config["resources"])
+    assert resources.limits == {"nvidia.com/gpu": "1"} and resources.requests == {"nvidia.com/gpu": "1"}
+    [toleration] = [
+        k8s_model_from_dict(kubernetes.client.V1Toleration, item) for item in config.pod_spec_config["tolerations"]
+    ]
+    assert (toleration.key, toleration.effect) == ("nvidia.com/gpu", "NoSchedule")
+
+
+def test_without_configuration_the_captioner_is_the_labelled_context_fusion(monkeypatch: pytest.MonkeyPatch):
+    for name in ("S1MM_CAPTION_BACKEND", "S1MM_VLLM_URL", "S1MM_VLLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    backend = resources_from_environment()["captioner"].open()
+    assert isinstance(backend, ContextFusionBackend) and backend.model is None
+
+
+def test_the_vllm_captioner_is_configured_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    environment = {
+        "S1MM_CAPTION_BACKEND": "vllm",
+        "S1MM_VLLM_URL": "http://vllm.s1mm.svc:8000/v1",
+        "S1MM_VLLM_MODEL": "Qwen/Qwen3-VL-8B-Instruct",
+        "S1MM_CAPTION_MAX_TOKENS": "256",
+        "S1MM_CAPTION_TEMPERATURE": "0.1",
+        "S1MM_VLLM_CONCURRENCY": "128",
+        "S1MM_VLLM_TIMEOUT_S": "60",
+        "S1MM_VLLM_MAX_ATTEMPTS": "6",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    backend = resources_from_environment()["captioner"].open()
+    assert isinstance(backend, VllmHttpBackend)
+    settings = backend.settings
+    assert backend.endpoint == "http://vllm.s1mm.svc:8000/v1/chat/completions"
+    assert (backend.model, settings.sampling.max_tokens, settings.sampling.temperature) == (
+        "Qwen/Qwen3-VL-8B-Instruct",
+        256,
+        0.1,
+    )
+    assert (settings.max_concurrency, settings.request_timeout_s, settings.max_attempts) == (128, 60.0, 6)
+
+
+def test_the_offline_captioner_opens_without_vllm_and_says_what_is_missing_when_used():
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vLLM is installed here; the project's own environment never has it")
+    backend = CaptionerResource(backend="vllm_offline", model="/models/qwen3-vl-8b").open()
+    assert isinstance(backend, VllmOfflineBackend) and backend.model == "qwen3-vl-8b"
+    with pytest.raises(RuntimeError, match="needs vLLM in this Python environment"):
+        next(backend.caption_stream([object()], lambda path: b""))
+
+
+def test_an_unknown_backend_is_a_clear_configuration_error():
+    with pytest.raises(ValueError, match="available: context, vllm, vllm_offline"):
+        CaptionerResource(backend="gpt").open()
