@@ -9,6 +9,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 INSTALLED := $(VENV)/.installed
+# The scoring models' stack (torch, open_clip, transformers: several GB) only for the tests; the demo scores
+# without models and reports CLIP and perplexity as not measured.
+INSTALLED_ML := $(VENV)/.installed-ml
 
 .PHONY: install test demo serve lint clean
 
@@ -20,7 +23,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-test: install
+$(INSTALLED_ML): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[dev,ml]"
+	touch $@
+
+test: $(INSTALLED_ML)
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 demo: install
