@@ -163,19 +163,28 @@ def fluent_sentences(count: int, seed: int = 0) -> list[str]:
     return [f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} ." for _ in range(count)]
 
 
-def save_tiny_masked_lm(folder: Path, seed: int = 0, train_steps: int = 0, max_positions: int = 64) -> Path:
-    """A tiny BERT masked LM and its WordPiece tokenizer, saved with save_pretrained; with `train_steps`,
-    trained to fill in masked words of `fluent_sentences`."""
+def save_tiny_masked_lm(
+    folder: Path,
+    seed: int = 0,
+    train_steps: int = 0,
+    max_positions: int = 64,
+    corpus: list[str] | None = None,
+    vocab_size: int = 300,
+    **bert_config,
+) -> Path:
+    """A BERT masked LM (tiny unless `bert_config` says otherwise) and a WordPiece tokenizer trained on `corpus`
+    (default: `fluent_sentences`), saved with save_pretrained; with `train_steps`, trained to fill in masked
+    words of the corpus."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
     from transformers import BertConfig, BertForMaskedLM, PreTrainedTokenizerFast
 
-    corpus = fluent_sentences(400, seed)
+    corpus = corpus or fluent_sentences(400, seed)
     wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     wordpiece.normalizer = normalizers.BertNormalizer(lowercase=True)
     wordpiece.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     wordpiece.train_from_iterator(
         corpus,
-        trainers.WordPieceTrainer(vocab_size=300, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]),
+        trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]),
     )
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=wordpiece,
@@ -187,14 +196,8 @@ def save_tiny_masked_lm(folder: Path, seed: int = 0, train_steps: int = 0, max_p
         model_max_length=max_positions,
     )
     torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=max_positions,
-    )
+    tiny = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
+    config = BertConfig(vocab_size=tokenizer.vocab_size, max_position_embeddings=max_positions, **(tiny | bert_config))
     model = BertForMaskedLM(config)
     if train_steps:
         _train_masked_lm(model, tokenizer, corpus, train_steps, seed)

@@ -113,8 +113,8 @@ class ScoringModelsResource(dg.ConfigurableResource):
         self._models = None
 
     def models(self) -> ScoringModels:
-        if self._models is None:  # used outside a step (a direct call in a notebook or test)
-            self.setup_for_execution(dg.build_init_resource_context())
+        if self._models is None:
+            raise RuntimeError("scoring models are loaded when a step that uses this resource starts")
         return self._models
 
 

@@ -24,6 +24,7 @@ from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, mat
 UPSTREAM = ASSETS[:4]  # raw_papers, figures, contexts, enhanced_captions
 SCORING = [*ASSETS[4:5], *checks.quality_checks]  # quality_scores and its checks, without the release
 SOURCE, MONTH = "chemrxiv", "2024-01"
+SMALL = PaperSourceResource(sample_papers_per_partition=3)
 INVENTED = " Overall the response reached 97.3% at 812 K after 4096 runs, 3.7-fold above the 1.15 mM baseline."
 
 
@@ -121,19 +122,23 @@ def _run(selection: list, instance: dg.DagsterInstance, resources: dict) -> dg.E
     return materialize_partition(SOURCE, MONTH, instance=instance, selection=selection, **resources)
 
 
-@pytest.mark.parametrize("scenario", list(SCENARIOS.values()), ids=list(SCENARIOS))
-def test_a_failing_blocking_check_keeps_the_partition_out_of_the_release(
-    scenario: Scenario, lake: Lake, tmp_path: Path, request: pytest.FixtureRequest
-):
-    resources = {"paper_source": PaperSourceResource(sample_papers_per_partition=3)}
-    resources |= scenario.resources(request, tmp_path / "papers")
+def _scored(lake: Lake, resources: dict, tamper: Callable[[Lake], None]):
+    """Upstream stages in one run, the crafted fault, then quality_scores and its checks in a run of their own
+    (no release in it), with a tick of the automation sensor before anything ran."""
     instance = dg.DagsterInstance.ephemeral()
     ticks = AutomationTicks(instance)
     assert ticks.requested_releases() == set()
     assert _run(UPSTREAM, instance, resources).success
-    scenario.tamper(lake)
+    tamper(lake)
+    return instance, ticks, _run(SCORING, instance, resources)
 
-    scored = _run(SCORING, instance, resources)
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS.values()), ids=list(SCENARIOS))
+def test_a_failing_blocking_check_keeps_the_partition_out_of_the_release(
+    scenario: Scenario, lake: Lake, tmp_path: Path, request: pytest.FixtureRequest
+):
+    resources = {"paper_source": SMALL} | scenario.resources(request, tmp_path / "papers")
+    instance, ticks, scored = _scored(lake, resources, scenario.tamper)
     assert failed_checks(scored) == {scenario.failing_check}
     [evaluation] = [e for e in scored.get_asset_check_evaluations() if e.check_name == scenario.failing_check]
     assert scenario.says in evaluation.description
@@ -150,31 +155,21 @@ def test_a_failing_blocking_check_keeps_the_partition_out_of_the_release(
 
 def test_a_partition_whose_checks_pass_is_released_by_automation_and_within_a_run(lake: Lake):
     """The control: without the crafted faults, the same steps do release the partition."""
-    resources = {"paper_source": PaperSourceResource(sample_papers_per_partition=3)}
-    instance = dg.DagsterInstance.ephemeral()
-    ticks = AutomationTicks(instance)
-    assert ticks.requested_releases() == set()
-    assert _run(UPSTREAM, instance, resources).success
-    scored = _run(SCORING, instance, resources)
+    instance, ticks, scored = _scored(lake, {"paper_source": SMALL}, tamper=lambda lake: None)
     assert scored.success and failed_checks(scored) == set()
     assert ticks.requested_releases() == {str(partition_key(SOURCE, MONTH))}
 
-    released = _run([*SCORING, release_shards], instance, resources)
+    released = _run([*SCORING, release_shards], instance, {"paper_source": SMALL})
     assert "release_shards" in materialized_assets(released)
     assert lake.local_path(f"releases/{SOURCE}/{MONTH}/manifest.json").is_file()
 
 
 def test_once_a_rescored_partition_passes_the_release_is_requested(lake: Lake):
     """The gate follows the latest check result: fixing the cause (here a tolerant bound) lifts it."""
-    resources = {"paper_source": PaperSourceResource(sample_papers_per_partition=3)}
-    instance = dg.DagsterInstance.ephemeral()
-    ticks = AutomationTicks(instance)
-    assert ticks.requested_releases() == set()
-    assert _run(UPSTREAM, instance, resources).success
-    _captions(_failed_every_third)(lake)
-    assert failed_checks(_run(SCORING, instance, resources)) == {checks.CAPTION_FAILURE_RATE_IS_LOW}
+    instance, ticks, scored = _scored(lake, {"paper_source": SMALL}, _captions(_failed_every_third))
+    assert failed_checks(scored) == {checks.CAPTION_FAILURE_RATE_IS_LOW}
     assert ticks.requested_releases() == set()
 
-    tolerant = resources | {"quality_gate": QualityGateResource(max_caption_failure_rate=0.5)}
+    tolerant = {"paper_source": SMALL, "quality_gate": QualityGateResource(max_caption_failure_rate=0.5)}
     assert failed_checks(_run(SCORING, instance, tolerant)) == set()
     assert ticks.requested_releases() == {str(partition_key(SOURCE, MONTH))}

@@ -115,3 +115,14 @@ def test_a_manifest_edited_to_match_is_caught_by_the_recorded_hash(tmp_path):
 def test_a_broken_manifest_is_reported_not_raised(tmp_path, content):
     (tmp_path / "manifest.json").write_bytes(content)
     assert [problem.path for problem in verify_release(tmp_path)] == ["manifest.json"]
+
+
+def test_sample_metadata_fills_every_declared_column_but_those_the_shard_writer_places():
+    from s1mm_assets.lib.release.metadata import PLACED_BY_WRITER, SCHEMA, sample_metadata
+    from s1mm_assets.lib.schemas import CAPTIONS, FIGURES, PAPERS, QUALITY
+
+    def row(schema):
+        return {name: None for name in schema.names}
+
+    metadata = sample_metadata(row(PAPERS), row(FIGURES), row(CAPTIONS), row(QUALITY))
+    assert set(metadata) | set(PLACED_BY_WRITER) == set(SCHEMA.names)

@@ -97,6 +97,10 @@ def _caption_statistics(records: Sequence[Mapping]) -> list[list[str]]:
         ["characters, coefficient of variation", _number(raw["cv"], 2), _number(enhanced["cv"], 2)],
         ["words, mean", _mean(record["raw_words"] for record in records), _mean(r["enhanced_words"] for r in records)],
     ]
+    if any(record.get("raw_tokens") for record in records):
+        raw_tokens = length_summary([record["raw_tokens"] for record in records if record.get("raw_tokens")])
+        enhanced_tokens = length_summary([r["enhanced_tokens"] for r in records if r.get("enhanced_tokens")])
+        rows.append(["masked-LM tokens, mean ± std", _mean_std(raw_tokens), _mean_std(enhanced_tokens)])
     if any(record.get("pppl_raw") is not None for record in records):
         rows.append(["pseudo-perplexity, median", _median(records, "pppl_raw"), _median(records, "pppl_enhanced")])
     return rows

@@ -11,6 +11,33 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from s1mm_assets.lib.schemas import QUALITY
+
+# Every score of the `quality` table a consumer may filter on, with the reasons for those not measured.
+_FROM_QUALITY = (
+    "license_id",
+    "license_policy",
+    "image_phash",
+    "raw_chars",
+    "enhanced_chars",
+    "raw_words",
+    "enhanced_words",
+    "raw_tokens",
+    "enhanced_tokens",
+    "grounding",
+    "clip_raw",
+    "clip_enhanced",
+    "clip_delta",
+    "clip_raw_truncated",
+    "clip_enhanced_truncated",
+    "clip_not_measured",
+    "figure_type",
+    "figure_type_score",
+    "pppl_raw",
+    "pppl_enhanced",
+    "perplexity_not_measured",
+)
+
 SCHEMA = pa.schema(
     [
         # S1-MMAlign's fields
@@ -19,7 +46,7 @@ SCHEMA = pa.schema(
         pa.field("recaption", pa.string()),
         pa.field("title", pa.string()),
         pa.field("categories", pa.list_(pa.string())),
-        # provenance
+        # where the sample is and where it comes from
         pa.field("key", pa.string()),
         pa.field("shard", pa.string()),
         pa.field("source", pa.string()),
@@ -32,63 +59,19 @@ SCHEMA = pa.schema(
         pa.field("url", pa.string()),
         pa.field("discipline", pa.string()),
         pa.field("license", pa.string()),
-        pa.field("license_id", pa.string()),
-        pa.field("license_policy", pa.string()),
         pa.field("width", pa.int32()),
         pa.field("height", pa.int32()),
         pa.field("image_sha256", pa.string()),
-        pa.field("image_phash", pa.string()),
-        # captioner
+        # who wrote the recaption
         pa.field("caption_backend", pa.string()),
         pa.field("caption_model", pa.string()),
         pa.field("prompt_version", pa.string()),
-        # scores
-        pa.field("raw_chars", pa.int32()),
-        pa.field("enhanced_chars", pa.int32()),
-        pa.field("raw_words", pa.int32()),
-        pa.field("enhanced_words", pa.int32()),
-        pa.field("grounding", pa.float64()),
-        pa.field("clip_raw", pa.float64()),
-        pa.field("clip_enhanced", pa.float64()),
-        pa.field("clip_delta", pa.float64()),
-        pa.field("clip_raw_truncated", pa.float64()),
-        pa.field("clip_enhanced_truncated", pa.float64()),
-        pa.field("clip_not_measured", pa.string()),
-        pa.field("figure_type", pa.string()),
-        pa.field("figure_type_score", pa.float64()),
-        pa.field("pppl_raw", pa.float64()),
-        pa.field("pppl_enhanced", pa.float64()),
-        pa.field("raw_tokens", pa.int32()),
-        pa.field("enhanced_tokens", pa.int32()),
-        pa.field("perplexity_not_measured", pa.string()),
+        *(QUALITY.field(name) for name in _FROM_QUALITY),
     ]
 )
 
 # Filled by the shard writer, which knows where each sample lands.
 PLACED_BY_WRITER = ("image_path", "key", "shard")
-_FROM_QUALITY = (
-    "license_id",
-    "license_policy",
-    "image_phash",
-    "raw_chars",
-    "enhanced_chars",
-    "raw_words",
-    "enhanced_words",
-    "grounding",
-    "clip_raw",
-    "clip_enhanced",
-    "clip_delta",
-    "clip_raw_truncated",
-    "clip_enhanced_truncated",
-    "clip_not_measured",
-    "figure_type",
-    "figure_type_score",
-    "pppl_raw",
-    "pppl_enhanced",
-    "raw_tokens",
-    "enhanced_tokens",
-    "perplexity_not_measured",
-)
 
 
 def sample_metadata(paper: dict, figure: dict, caption: dict, quality: dict) -> dict:

@@ -127,6 +127,7 @@ def _add_clip_scores(
     from s1mm_assets.lib.score.figure_type import classify
 
     clip = models.clip
+    # read again a batch at a time rather than kept from the first pass: a partition's images need not fit in memory
     images = clip.image_embeddings([figure["image_path"] for figure in figures], lake.read_bytes, models.batch_size)
     raw_scores = clip.caption_scores(images, raw, models.batch_size)
     enhanced_scores = clip.caption_scores(images, enhanced, models.batch_size)
@@ -194,7 +195,10 @@ def _add_duplicates(rows: list[dict], policy: RowPolicy, released: list[Candidat
 
 def _released_before(lake: Lake, source: str, month: str) -> list[Candidate]:
     """Figures of the releases of earlier partitions (by month, then source), the ones a new figure must not
-    repeat. Later partitions are left out so that scoring is independent of the order partitions run in."""
+    repeat. Later partitions are left out so that scoring is independent of the order partitions run in.
+
+    Every earlier release's metadata is read each time: a few columns per figure, fine up to millions of
+    released figures; beyond that an index table of released hashes would take its place."""
     order = _partition_order(source, month)
     released = []
     for path in sorted(lake.fs.glob(lake.path(f"releases/*/*/{RELEASE_METADATA}"))):
@@ -229,10 +233,14 @@ def _partition_metrics(rows: Sequence[dict]) -> dict[str, float | int | None]:
         "duplicates": sum(row.get("duplicate_of") is not None for row in rows),
         "captions_with_invented_numbers": sum(bool(row["invented_numbers"]) for row in rows),
     }
-    metrics |= {f"raw_chars_{name}": value for name, value in length_summary([r["raw_chars"] for r in rows]).items()}
-    metrics |= {
-        f"enhanced_chars_{name}": value for name, value in length_summary([r["enhanced_chars"] for r in ok]).items()
-    }
+    for column, measured in (
+        ("raw_chars", rows),
+        ("enhanced_chars", ok),
+        ("raw_tokens", [row for row in rows if row.get("raw_tokens")]),
+        ("enhanced_tokens", [row for row in ok if row.get("enhanced_tokens")]),
+    ):
+        summary = length_summary([row[column] for row in measured])
+        metrics |= {f"{column}_{statistic}": value for statistic, value in summary.items()}
     for name in ("clip_raw", "clip_enhanced", "clip_delta", "grounding"):
         summary = length_summary(_present(rows, name))
         metrics |= {f"{name}_mean": summary["mean"], f"{name}_std": summary["std"]}
