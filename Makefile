@@ -28,6 +28,7 @@ $(INSTALLED_ML): $(INSTALLED)
 	touch $@
 
 test: $(INSTALLED_ML)
+	mkdir -p "$(DAGSTER_HOME)"
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 demo: install

@@ -52,6 +52,11 @@ def _corrupt_first_image(lake: Lake) -> None:
     lake.local_path(first["image_path"]).write_bytes(b"\x89PNG\r\n\x1a\n truncated by a bad disk")
 
 
+def _remove_first_image(lake: Lake) -> None:
+    first = lake.read_table("figures", SOURCE, MONTH).to_pylist()[0]
+    lake.local_path(first["image_path"]).unlink()
+
+
 def _synthetic_heatmaps(request: pytest.FixtureRequest, scratch: Path) -> dict:
     """Figures a trained tiny CLIP knows, with author captions in its own words."""
     from s1mm_assets_tests.models import describe, synthetic_figure_png
@@ -81,6 +86,7 @@ SCENARIOS = {
         says="1 empty enhanced captions marked ok",
     ),
     "a stored image that no longer decodes": Scenario(checks.IMAGES_DECODE, _corrupt_first_image, says="1 of"),
+    "a stored image that is gone": Scenario(checks.IMAGES_DECODE, _remove_first_image, says="1 of"),
     "runaway enhanced captions": Scenario(
         checks.ENHANCED_LENGTH_IN_RANGE,
         _captions(lambda index, row: row | {"enhanced_caption": " ".join([row["enhanced_caption"]] * 20)}),

@@ -66,6 +66,14 @@ def score_quality(
     return report
 
 
+def _image_bytes(lake: Lake, path: str) -> bytes:
+    """The stored image; empty (so: not decodable, which a blocking check reports) when the blob is gone."""
+    try:
+        return lake.read_bytes(path)
+    except FileNotFoundError:
+        return b""
+
+
 def _rows_by(lake: Lake, table: str, source: str, month: str, key: str) -> dict[str, dict]:
     return {row[key]: row for row in lake.read_table(table, source, month).to_pylist()}
 
@@ -77,7 +85,7 @@ def _measure(
     (all but duplication) to hold the figure back."""
     raw = figure["raw_caption"] or ""
     enhanced = caption.get("enhanced_caption") or ""
-    image = decoded_image(lake.read_bytes(figure["image_path"]))
+    image = decoded_image(_image_bytes(lake, figure["image_path"]))
     checked = (
         grounding.ground(
             enhanced,
@@ -128,7 +136,9 @@ def _add_clip_scores(
 
     clip = models.clip
     # read again a batch at a time rather than kept from the first pass: a partition's images need not fit in memory
-    images = clip.image_embeddings([figure["image_path"] for figure in figures], lake.read_bytes, models.batch_size)
+    images = clip.image_embeddings(
+        [figure["image_path"] for figure in figures], lambda path: _image_bytes(lake, path), models.batch_size
+    )
     raw_scores = clip.caption_scores(images, raw, models.batch_size)
     enhanced_scores = clip.caption_scores(images, enhanced, models.batch_size)
     for row, raw_score, enhanced_score, (kind, confidence) in zip(
