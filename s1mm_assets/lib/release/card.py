@@ -15,11 +15,12 @@ from s1mm_assets.lib.score.text import length_summary
 
 def dataset_card(header: Mapping, records: Sequence[Mapping], held_back: Sequence[Mapping]) -> str:
     source, month = header["source"], header["month"]
-    license_ids = sorted({record["license_id"] for record in records if record.get("license_id")})
+    # the hub knows Creative Commons ids in lower case; anything else is "other"
+    hub_licenses = sorted({_hub_license(record.get("license_id") or "") for record in records})
     lines = [
         "---",
-        "license:" if license_ids else "license: other",
-        *(f"- {license_id.lower()}" for license_id in license_ids),
+        "license:" if hub_licenses else "license: other",
+        *(f"- {license_}" for license_ in hub_licenses),
         "task_categories:",
         "- image-to-text",
         "pretty_name: s1mm figure-text pairs, " + f"{source} {month}",
@@ -170,6 +171,10 @@ def _number(value: float | None, digits: int) -> str:
 def _listed(values: Iterable[str] | None) -> str:
     values = [value for value in values or () if value]
     return ", ".join(f"`{value}`" for value in values) if values else "none"
+
+
+def _hub_license(license_id: str) -> str:
+    return license_id.lower() if license_id.startswith(("CC", "PDM")) else "other"
 
 
 def _size_category(count: int) -> str:
