@@ -147,6 +147,7 @@ def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
             masked_lm=environment.get("S1MM_MASKED_LM", ""),
             device=environment.get("S1MM_SCORING_DEVICE", "cpu"),
             batch_size=int(environment.get("S1MM_SCORING_BATCH_SIZE", "32")),
+            perplexity_window=int(environment.get("S1MM_PERPLEXITY_WINDOW", "0")),
         ),
     }
 
