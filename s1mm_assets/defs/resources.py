@@ -10,12 +10,14 @@ import os
 from collections.abc import Mapping
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from s1mm_assets.lib import settings
 from s1mm_assets.lib.caption import CaptionBackend, Sampling
 from s1mm_assets.lib.caption.backends import CaptionerSettings, open_backend
 from s1mm_assets.lib.caption.images import DEFAULT_MAX_PIXELS
 from s1mm_assets.lib.lake import Lake
+from s1mm_assets.lib.score.models import ScoringModels, load_scoring_models
 from s1mm_assets.lib.score.row_filter import RowPolicy
 from s1mm_assets.lib.sources import PaperSourceBackend, open_source_backend
 from s1mm_assets.lib.stages.captions import DEFAULT_CHECKPOINT_EVERY
@@ -96,13 +98,67 @@ class CaptionerResource(dg.ConfigurableResource):
 
 
 class QualityGateResource(dg.ConfigurableResource):
-    """Thresholds of the release gate (blocking checks) and of the per-figure filter."""
+    """Thresholds of the release gate (blocking checks) and of the per-figure filter. Defaults are documented in
+    the README; each has an S1MM_* environment variable."""
 
     max_caption_failure_rate: float = 0.05
     min_enhanced_chars: int = 20
+    # CLIP: mean (enhanced - raw) must exceed this; without a model the check fails only if require_clip is set
+    require_clip: bool = False
+    min_clip_delta: float = 0.0
+    min_mean_enhanced_chars: float = 100.0
+    max_mean_enhanced_chars: float = 2000.0
+    min_mean_grounding: float = 0.8
+    min_row_grounding: float = 0.5
+    hold_back_invented_numbers: bool = True
+    near_duplicate_max_bits: int = 10
+    license_policy: str = "cc-by-compatible"
 
     def row_policy(self) -> RowPolicy:
-        return RowPolicy(min_enhanced_chars=self.min_enhanced_chars)
+        return RowPolicy(
+            min_enhanced_chars=self.min_enhanced_chars,
+            min_grounding=self.min_row_grounding,
+            hold_back_invented_numbers=self.hold_back_invented_numbers,
+            license_policy=self.license_policy,
+            near_duplicate_max_bits=self.near_duplicate_max_bits,
+        )
+
+
+class ScoringModelsResource(dg.ConfigurableResource):
+    """Local model files for quality scoring, loaded once per step. Empty: that metric is not measured.
+
+    `clip_model`: a folder with `open_clip_config.json` and weights (a Hugging Face snapshot of an open_clip
+    model), or an open_clip architecture name such as `ViT-B-32` with `clip_weights` a local weights file.
+    `masked_lm`: a folder a masked LM was saved to (`save_pretrained`), e.g. SciBERT. Needs the `ml` extra.
+    """
+
+    clip_model: str = ""
+    clip_weights: str = ""
+    masked_lm: str = ""
+    device: str = "cpu"
+    batch_size: int = 32
+    # tokens a masked copy shows the LM around the masked token; 0: the model's maximum
+    perplexity_window: int = 0
+
+    _models: ScoringModels | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._models = load_scoring_models(
+            clip_model=self.clip_model,
+            clip_weights=self.clip_weights,
+            masked_lm=self.masked_lm,
+            device=self.device,
+            batch_size=self.batch_size,
+            perplexity_window=self.perplexity_window,
+        )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._models = None
+
+    def models(self) -> ScoringModels:
+        if self._models is None:
+            raise RuntimeError("scoring models are loaded when a step that uses this resource starts")
+        return self._models
 
 
 def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
@@ -118,5 +174,26 @@ def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
         "quality_gate": QualityGateResource(
             max_caption_failure_rate=float(environment.get("S1MM_MAX_CAPTION_FAILURE_RATE", "0.05")),
             min_enhanced_chars=int(environment.get("S1MM_MIN_ENHANCED_CHARS", "20")),
+            require_clip=_flag(environment.get("S1MM_REQUIRE_CLIP", "0")),
+            min_clip_delta=float(environment.get("S1MM_MIN_CLIP_DELTA", "0.0")),
+            min_mean_enhanced_chars=float(environment.get("S1MM_MIN_MEAN_ENHANCED_CHARS", "100")),
+            max_mean_enhanced_chars=float(environment.get("S1MM_MAX_MEAN_ENHANCED_CHARS", "2000")),
+            min_mean_grounding=float(environment.get("S1MM_MIN_MEAN_GROUNDING", "0.8")),
+            min_row_grounding=float(environment.get("S1MM_MIN_ROW_GROUNDING", "0.5")),
+            hold_back_invented_numbers=_flag(environment.get("S1MM_HOLD_BACK_INVENTED_NUMBERS", "1")),
+            near_duplicate_max_bits=int(environment.get("S1MM_NEAR_DUPLICATE_MAX_BITS", "10")),
+            license_policy=environment.get("S1MM_LICENSE_POLICY", "cc-by-compatible"),
+        ),
+        "scoring_models": ScoringModelsResource(
+            clip_model=environment.get("S1MM_CLIP_MODEL", ""),
+            clip_weights=environment.get("S1MM_CLIP_WEIGHTS", ""),
+            masked_lm=environment.get("S1MM_MASKED_LM", ""),
+            device=environment.get("S1MM_SCORING_DEVICE", "cpu"),
+            batch_size=int(environment.get("S1MM_SCORING_BATCH_SIZE", "32")),
+            perplexity_window=int(environment.get("S1MM_PERPLEXITY_WINDOW", "0")),
         ),
     }
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}

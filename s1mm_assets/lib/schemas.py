@@ -119,6 +119,40 @@ QUALITY = pa.schema(
         pa.field("caption_status", pa.string()),
         pa.field("passed", pa.bool_()),
         pa.field("reasons", pa.list_(pa.string())),
+        # duplicates: exact (sha256) and near (perceptual hash) within the partition and against earlier releases
+        pa.field("image_sha256", pa.string()),
+        pa.field("image_phash", pa.string()),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("duplicate_partition", pa.string()),
+        pa.field("duplicate_kind", pa.string()),
+        pa.field("duplicate_distance", pa.int32()),
+        # licence as an SPDX-style id and the release policy it was judged by
+        pa.field("license_id", pa.string()),
+        pa.field("license_policy", pa.string()),
+        # grounding of the enhanced caption in its sources
+        pa.field("grounding", pa.float64()),
+        pa.field("grounding_items", pa.int32()),
+        pa.field("ungrounded", pa.list_(pa.string())),
+        pa.field("invented_numbers", pa.list_(pa.string())),
+        # CLIP scores (100 x cosine); null with the reason in clip_not_measured when no model is configured
+        pa.field("clip_raw", pa.float64()),
+        pa.field("clip_enhanced", pa.float64()),
+        pa.field("clip_delta", pa.float64()),
+        pa.field("clip_raw_truncated", pa.float64()),
+        pa.field("clip_enhanced_truncated", pa.float64()),
+        pa.field("clip_enhanced_chunks", pa.int32()),
+        pa.field("clip_model", pa.string()),
+        pa.field("clip_method", pa.string()),
+        pa.field("clip_not_measured", pa.string()),
+        pa.field("figure_type", pa.string()),
+        pa.field("figure_type_score", pa.float64()),
+        # masked-LM pseudo-perplexity and token counts (the LM's tokenizer)
+        pa.field("pppl_raw", pa.float64()),
+        pa.field("pppl_enhanced", pa.float64()),
+        pa.field("raw_tokens", pa.int32()),
+        pa.field("enhanced_tokens", pa.int32()),
+        pa.field("perplexity_model", pa.string()),
+        pa.field("perplexity_not_measured", pa.string()),
     ]
 )
 

@@ -115,3 +115,42 @@ def test_a_manifest_edited_to_match_is_caught_by_the_recorded_hash(tmp_path):
 def test_a_broken_manifest_is_reported_not_raised(tmp_path, content):
     (tmp_path / "manifest.json").write_bytes(content)
     assert [problem.path for problem in verify_release(tmp_path)] == ["manifest.json"]
+
+
+def test_sample_metadata_fills_every_declared_column_but_those_the_shard_writer_places():
+    from s1mm_assets.lib.release.metadata import PLACED_BY_WRITER, SCHEMA, sample_metadata
+    from s1mm_assets.lib.schemas import CAPTIONS, FIGURES, PAPERS, QUALITY
+
+    def row(schema):
+        return {name: None for name in schema.names}
+
+    metadata = sample_metadata(row(PAPERS), row(FIGURES), row(CAPTIONS), row(QUALITY))
+    assert set(metadata) | set(PLACED_BY_WRITER) == set(SCHEMA.names)
+
+
+def test_the_dataset_card_states_the_release_statistics():
+    from s1mm_assets.lib.release.card import dataset_card
+
+    def record(paper: str, license_id: str, raw: int, enhanced: int, delta: float | None) -> dict:
+        return {
+            "paper_id": paper,
+            "license_id": license_id,
+            "discipline": "Physics",
+            "raw_chars": raw,
+            "enhanced_chars": enhanced,
+            "raw_words": raw // 5,
+            "enhanced_words": enhanced // 5,
+            "clip_raw": 20.0 if delta is not None else None,
+            "clip_enhanced": 20.0 + delta if delta is not None else None,
+            "clip_delta": delta,
+            "grounding": 1.0,
+        }
+
+    records = [record("p1", "CC-BY-4.0", 100, 700, 2.0), record("p2", "arXiv-nonexclusive-1.0", 300, 900, 4.0)]
+    held_back = [{"reasons": ["duplicate"]}, {"reasons": ["duplicate", "ungrounded"]}]
+    card = dataset_card({"source": "arxiv", "month": "2024-01", "license_policies": ["any"]}, records, held_back)
+    assert card.startswith("---\nlicense:\n- cc-by-4.0\n- other\n")
+    assert "2 figure-text pairs from 2 open-access papers" in card and "2 further figures were held back" in card
+    assert "| characters, mean ± std | 200.0 ± 100.0 | 800.0 ± 100.0 |" in card
+    assert "delta 3.0 ± 1.0" in card
+    assert "| duplicate | 2 |" in card and "| ungrounded | 1 |" in card

@@ -10,6 +10,9 @@ from s1mm_assets.lib.score import gate
 CAPTION_FAILURE_RATE_IS_LOW = "caption_failure_rate_is_low"
 IMAGES_DECODE = "images_decode"
 CAPTIONS_ARE_NOT_EMPTY = "captions_are_not_empty"
+CLIP_ALIGNMENT_IMPROVES = "clip_alignment_improves"
+ENHANCED_LENGTH_IN_RANGE = "enhanced_length_in_range"
+CAPTIONS_ARE_GROUNDED = "captions_are_grounded"
 
 
 def _result(verdict: gate.GateVerdict) -> dg.AssetCheckResult:
@@ -50,4 +53,48 @@ def captions_are_not_empty(context: dg.AssetCheckExecutionContext, lake: LakeRes
     return _result(gate.no_empty_captions(_quality_rows(context, lake)))
 
 
-quality_checks = [caption_failure_rate_is_low, images_decode, captions_are_not_empty]
+@dg.asset_check(
+    asset=quality_scores, name=CLIP_ALIGNMENT_IMPROVES, blocking=True, partitions_def=source_month_partitions
+)
+def clip_alignment_improves(
+    context: dg.AssetCheckExecutionContext, lake: LakeResource, quality_gate: QualityGateResource
+) -> dg.AssetCheckResult:
+    """Mean CLIP delta (enhanced - raw) above `min_clip_delta`. Without a CLIP model it says so, and fails only
+    when `require_clip` is set."""
+    return _result(
+        gate.clip_alignment_improves(
+            _quality_rows(context, lake), quality_gate.min_clip_delta, quality_gate.require_clip
+        )
+    )
+
+
+@dg.asset_check(
+    asset=quality_scores, name=ENHANCED_LENGTH_IN_RANGE, blocking=True, partitions_def=source_month_partitions
+)
+def enhanced_length_in_range(
+    context: dg.AssetCheckExecutionContext, lake: LakeResource, quality_gate: QualityGateResource
+) -> dg.AssetCheckResult:
+    """Mean enhanced caption length between `min_mean_enhanced_chars` and `max_mean_enhanced_chars`."""
+    return _result(
+        gate.enhanced_length_in_range(
+            _quality_rows(context, lake), quality_gate.min_mean_enhanced_chars, quality_gate.max_mean_enhanced_chars
+        )
+    )
+
+
+@dg.asset_check(asset=quality_scores, name=CAPTIONS_ARE_GROUNDED, blocking=True, partitions_def=source_month_partitions)
+def captions_are_grounded(
+    context: dg.AssetCheckExecutionContext, lake: LakeResource, quality_gate: QualityGateResource
+) -> dg.AssetCheckResult:
+    """Mean grounding of enhanced captions in their sources at least `min_mean_grounding`."""
+    return _result(gate.captions_are_grounded(_quality_rows(context, lake), quality_gate.min_mean_grounding))
+
+
+quality_checks = [
+    caption_failure_rate_is_low,
+    images_decode,
+    captions_are_not_empty,
+    clip_alignment_improves,
+    enhanced_length_in_range,
+    captions_are_grounded,
+]

@@ -4,7 +4,7 @@ Output is a pure function of the rows: samples sorted by (paper_id, figure_id), 
 or owners, JSON with sorted keys. Re-releasing a partition therefore reproduces every byte.
 
     <folder>/shards/<source>-<YYYY-MM>-<NNNNNN>.tar   members <key>.<png|jpg> and <key>.json
-    <folder>/metadata.jsonl                            one line per sample, S1-MMAlign fields first
+    <folder>/metadata.jsonl                            one line per sample, keys sorted
     <folder>/metadata.parquet                          the same rows, for SQL and dataframes
 """
 
@@ -48,7 +48,9 @@ def write_release(
     read_image: Callable[[str], bytes],
     max_samples: int = MAX_SAMPLES_PER_SHARD,
     max_bytes: int = MAX_SHARD_BYTES,
+    metadata_schema: pa.Schema | None = None,
 ) -> list[ShardInfo]:
+    """Write the shards and both metadata files; `metadata_schema` fixes the Parquet column types."""
     ordered = sorted(samples, key=lambda sample: (sample.metadata["paper_id"], sample.key))
     (folder / "shards").mkdir(parents=True, exist_ok=True)
     timestamp = int(datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC).timestamp())
@@ -70,7 +72,7 @@ def write_release(
         records.append(record)
     if writer is not None:
         shards.append(writer.close())
-    _write_metadata(folder, records)
+    _write_metadata(folder, records, metadata_schema)
     return shards
 
 
@@ -110,12 +112,19 @@ class _ShardWriter:
         return ShardInfo(name=self.name, n_samples=self.n_samples)
 
 
-def _write_metadata(folder: Path, records: list[dict]) -> None:
-    with open(folder / "metadata.jsonl", "wb") as handle:
+def _write_metadata(folder: Path, records: list[dict], schema: pa.Schema | None) -> None:
+    write_jsonl(folder / "metadata.jsonl", records)
+    if schema is not None:
+        table = pa.Table.from_pylist(records, schema=schema)
+    else:
+        table = pa.Table.from_pylist(records) if records else pa.table({"key": pa.array([], pa.string())})
+    pq.write_table(table, folder / "metadata.parquet", compression="zstd")
+
+
+def write_jsonl(path: Path, records: Iterable[Mapping]) -> None:
+    with open(path, "wb") as handle:
         for record in records:
             handle.write(_json_bytes(record) + b"\n")
-    table = pa.Table.from_pylist(records) if records else pa.table({"key": pa.array([], pa.string())})
-    pq.write_table(table, folder / "metadata.parquet", compression="zstd")
 
 
 def _json_bytes(record: Mapping) -> bytes:

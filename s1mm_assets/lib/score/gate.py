@@ -6,6 +6,7 @@ The Dagster asset checks are thin wrappers around these, so the same verdicts ca
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from collections.abc import Sequence
 
 
@@ -43,4 +44,74 @@ def no_empty_captions(rows: Sequence[dict]) -> GateVerdict:
         passed=empty_raw == 0 and empty_enhanced == 0,
         summary=f"{empty_raw} empty author captions, {empty_enhanced} empty enhanced captions marked ok",
         facts={"empty_raw_captions": empty_raw, "empty_enhanced_captions": empty_enhanced},
+    )
+
+
+def clip_alignment_improves(rows: Sequence[dict], min_delta: float, require_clip: bool) -> GateVerdict:
+    """Enhanced captions must align with their images better than the author captions, on average."""
+    if not rows:
+        return GateVerdict(True, "no figures in this partition", {"figures": 0})
+    deltas = [row["clip_delta"] for row in rows if row.get("clip_delta") is not None]
+    if not deltas:
+        reasons = sorted({row.get("clip_not_measured") or "no figure has both captions scored" for row in rows})
+        return GateVerdict(
+            passed=not require_clip,
+            summary=f"CLIP alignment {'; '.join(reasons)}; "
+            + ("require_clip is set, so the partition may not be released" if require_clip else "not required"),
+            facts={"figures": len(rows), "clip_measured": 0, "require_clip": int(require_clip)},
+        )
+    mean_delta = statistics.fmean(deltas)
+    raw = [row["clip_raw"] for row in rows if row.get("clip_delta") is not None]
+    enhanced = [row["clip_enhanced"] for row in rows if row.get("clip_delta") is not None]
+    return GateVerdict(
+        passed=mean_delta > min_delta,
+        summary=f"mean CLIP delta (enhanced - raw) {mean_delta:+.2f} over {len(deltas)} figures; must exceed "
+        f"{min_delta:+.2f}",
+        facts={
+            "clip_delta_mean": mean_delta,
+            "clip_raw_mean": statistics.fmean(raw),
+            "clip_enhanced_mean": statistics.fmean(enhanced),
+            "clip_measured": len(deltas),
+            "figures": len(rows),
+            "min_clip_delta": min_delta,
+        },
+    )
+
+
+def enhanced_length_in_range(rows: Sequence[dict], min_mean_chars: float, max_mean_chars: float) -> GateVerdict:
+    """The partition's enhanced captions are, on average, neither stubs nor runaway generations."""
+    lengths = [row["enhanced_chars"] for row in rows if row["caption_status"] == "ok"]
+    if not lengths:
+        return GateVerdict(True, "no usable enhanced caption to measure", {"captions": 0})
+    mean = statistics.fmean(lengths)
+    return GateVerdict(
+        passed=min_mean_chars <= mean <= max_mean_chars,
+        summary=f"mean enhanced caption length {mean:.0f} characters over {len(lengths)} captions; allowed "
+        f"{min_mean_chars:.0f}-{max_mean_chars:.0f}",
+        facts={
+            "enhanced_chars_mean": mean,
+            "captions": len(lengths),
+            "min_mean_chars": min_mean_chars,
+            "max_mean_chars": max_mean_chars,
+        },
+    )
+
+
+def captions_are_grounded(rows: Sequence[dict], min_mean_grounding: float) -> GateVerdict:
+    """On average, what enhanced captions state can be traced back to the paper."""
+    scores = [row["grounding"] for row in rows if row.get("grounding") is not None]
+    invented = sum(bool(row.get("invented_numbers")) for row in rows)
+    if not scores:
+        return GateVerdict(True, "no enhanced caption states anything checkable", {"checked_captions": 0})
+    mean = statistics.fmean(scores)
+    return GateVerdict(
+        passed=mean >= min_mean_grounding,
+        summary=f"mean grounding {mean:.2f} over {len(scores)} captions (bound {min_mean_grounding:.2f}); "
+        f"{invented} captions state numbers found in no source",
+        facts={
+            "grounding_mean": mean,
+            "checked_captions": len(scores),
+            "captions_with_invented_numbers": invented,
+            "min_mean_grounding": min_mean_grounding,
+        },
     )

@@ -1,13 +1,28 @@
-"""Which figures may go into a release, and why the others may not."""
+"""Which figures may go into a release, and why the others may not.
+
+A partition can pass every gate while single figures are held back; each held-back figure keeps the list of
+its reasons in the `quality` table and in the release's `held_back.jsonl`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
+from s1mm_assets.lib.release.licenses import DEFAULT_POLICY
+from s1mm_assets.lib.score.dedup import DEFAULT_MAX_BITS
+from s1mm_assets.lib.score.grounding import Grounding
+
+DUPLICATE = "duplicate"
+
 
 @dataclasses.dataclass(frozen=True)
 class RowPolicy:
     min_enhanced_chars: int = 20
+    # below this share of traceable numbers, units, symbols and terms a caption is held back
+    min_grounding: float = 0.5
+    hold_back_invented_numbers: bool = True
+    license_policy: str = DEFAULT_POLICY
+    near_duplicate_max_bits: int = DEFAULT_MAX_BITS
 
 
 def rejection_reasons(
@@ -17,7 +32,10 @@ def rejection_reasons(
     raw_caption: str | None,
     image_decodable: bool,
     policy: RowPolicy,
+    grounding: Grounding | None = None,
+    license_allowed: bool = True,
 ) -> list[str]:
+    """Every reason the figure may not be released except duplication, which needs the whole partition."""
     reasons = []
     if caption_status != "ok":
         reasons.append(f"caption_{caption_status or 'missing'}")
@@ -27,4 +45,11 @@ def rejection_reasons(
         reasons.append("enhanced_caption_too_short")
     if not image_decodable:
         reasons.append("image_undecodable")
+    if caption_status == "ok" and grounding is not None:
+        if grounding.score is not None and grounding.score < policy.min_grounding:
+            reasons.append("ungrounded")
+        if policy.hold_back_invented_numbers and grounding.invented_numbers:
+            reasons.append("invented_numbers")
+    if not license_allowed:
+        reasons.append("license_not_allowed")
     return reasons

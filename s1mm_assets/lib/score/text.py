@@ -13,13 +13,18 @@ def word_count(text: str | None) -> int:
     return len((text or "").split())
 
 
-def image_decodes(data: bytes) -> bool:
+def decoded_image(data: bytes) -> Image.Image | None:
+    """The image fully decoded, or None when the bytes are not an image PIL can read to the end."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-        return True
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
-        return False
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        return image
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
+        return None
+
+
+def image_decodes(data: bytes) -> bool:
+    return decoded_image(data) is not None
 
 
 def length_summary(lengths: Sequence[int]) -> dict[str, float | None]:

@@ -1,61 +1,278 @@
-"""Stage 5: per-figure quality measurements and the per-row verdict on whether it may be released."""
+"""Stage 5: per-figure quality measurements and the per-row verdict on whether it may be released.
+
+Always measured: caption lengths, whether the image decodes, grounding of the enhanced caption, licence,
+exact and near duplicates (within the partition and against earlier releases). Measured when a model is
+configured: CLIP scores of raw and enhanced captions, the figure type, masked-LM pseudo-perplexity and token
+counts; otherwise null with the reason.
+"""
 
 from __future__ import annotations
 
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+
+import pyarrow.parquet as pq
+
 from s1mm_assets.lib.lake import Lake
-from s1mm_assets.lib.score.row_filter import RowPolicy, rejection_reasons
-from s1mm_assets.lib.score.text import image_decodes, length_summary, word_count
+from s1mm_assets.lib.release import licenses
+from s1mm_assets.lib.score import grounding
+from s1mm_assets.lib.score.dedup import Candidate, find_duplicates, perceptual_hash
+from s1mm_assets.lib.score.models import NO_CLIP, NO_MASKED_LM, ScoringModels
+from s1mm_assets.lib.score.row_filter import DUPLICATE, RowPolicy, rejection_reasons
+from s1mm_assets.lib.score.text import decoded_image, length_summary, word_count
+from s1mm_assets.lib.sources import SOURCES
 from s1mm_assets.lib.stages.report import StageReport
 
+RELEASE_METADATA = "metadata.parquet"
 
-def score_quality(lake: Lake, source: str, month: str, policy: RowPolicy | None = None) -> StageReport:
+
+def score_quality(
+    lake: Lake, source: str, month: str, policy: RowPolicy | None = None, models: ScoringModels | None = None
+) -> StageReport:
     policy = policy or RowPolicy()
+    models = models or ScoringModels()
+    licenses.check_policy(policy.license_policy)
     figures = lake.read_table("figures", source, month).to_pylist()
-    captions = {row["figure_id"]: row for row in lake.read_table("captions", source, month).to_pylist()}
+    captions = _rows_by(lake, "captions", source, month, "figure_id")
+    contexts = _rows_by(lake, "contexts", source, month, "figure_id")
+    papers = _rows_by(lake, "papers", source, month, "paper_id")
+    documents = _rows_by(lake, "documents", source, month, "paper_id")
+
     rows = []
     for figure in figures:
-        caption = captions.get(figure["figure_id"], {})
-        enhanced = caption.get("enhanced_caption") or ""
-        raw = figure["raw_caption"] or ""
-        decodable = image_decodes(lake.read_bytes(figure["image_path"]))
-        reasons = rejection_reasons(
-            caption_status=caption.get("status"),
-            enhanced_caption=enhanced,
-            raw_caption=raw,
-            image_decodable=decodable,
-            policy=policy,
-        )
+        paper, document = papers.get(figure["paper_id"], {}), documents.get(figure["paper_id"], {})
+        stated_license = paper.get("license") or document.get("license")
+        caption, context = captions.get(figure["figure_id"], {}), contexts.get(figure["figure_id"], {})
         rows.append(
-            {
-                "figure_id": figure["figure_id"],
-                "paper_id": figure["paper_id"],
-                "source": source,
-                "month": month,
-                "raw_chars": len(raw),
-                "enhanced_chars": len(enhanced),
-                "raw_words": word_count(raw),
-                "enhanced_words": word_count(enhanced),
-                "image_decodable": decodable,
-                "caption_status": caption.get("status"),
-                "passed": not reasons,
-                "reasons": reasons,
-            }
+            _measure(lake, figure, caption, context, stated_license, policy) | {"source": source, "month": month}
         )
+    raw = [figure["raw_caption"] or "" for figure in figures]
+    enhanced = [captions.get(figure["figure_id"], {}).get("enhanced_caption") or "" for figure in figures]
+    _add_clip_scores(rows, figures, raw, enhanced, models, lake)
+    _add_perplexities(rows, raw, enhanced, models)
+    _add_duplicates(rows, policy, released=_released_before(lake, source, month), partition=f"{source}/{month}")
+
     report = StageReport(rows=len(rows), failed=sum(not row["passed"] for row in rows))
     report.outputs = [lake.write_table("quality", source, month, rows)]
-    raw_lengths = length_summary([row["raw_chars"] for row in rows])
-    enhanced_lengths = length_summary([row["enhanced_chars"] for row in rows if row["caption_status"] == "ok"])
-    report.metrics = {
-        "passed": sum(row["passed"] for row in rows),
-        "pass_rate": sum(row["passed"] for row in rows) / len(rows) if rows else None,
-        **{f"raw_chars_{name}": value for name, value in raw_lengths.items()},
-        **{f"enhanced_chars_{name}": value for name, value in enhanced_lengths.items()},
-    }
+    report.metrics = _partition_metrics(rows)
     report.preview = [
         (
             f"{row['figure_id']} {'passed' if row['passed'] else 'held back'}",
-            ", ".join(row["reasons"]) or f"{row['raw_chars']} -> {row['enhanced_chars']} characters",
+            ", ".join(row["reasons"]) or _preview_scores(row),
         )
         for row in rows[:5]
     ]
     return report
+
+
+def _image_bytes(lake: Lake, path: str) -> bytes:
+    """The stored image; empty (so: not decodable, which a blocking check reports) when the blob is gone."""
+    try:
+        return lake.read_bytes(path)
+    except FileNotFoundError:
+        return b""
+
+
+def _rows_by(lake: Lake, table: str, source: str, month: str, key: str) -> dict[str, dict]:
+    return {row[key]: row for row in lake.read_table(table, source, month).to_pylist()}
+
+
+def _measure(
+    lake: Lake, figure: dict, caption: dict, context: dict, stated_license: str | None, policy: RowPolicy
+) -> dict:
+    """Everything that needs no model: lengths, decoding, perceptual hash, grounding, licence, and the reasons
+    (all but duplication) to hold the figure back."""
+    raw = figure["raw_caption"] or ""
+    enhanced = caption.get("enhanced_caption") or ""
+    image = decoded_image(_image_bytes(lake, figure["image_path"]))
+    checked = (
+        grounding.ground(
+            enhanced,
+            grounding.sources_of(raw, context.get("citing_sentences"), context.get("title"), context.get("abstract")),
+        )
+        if enhanced
+        else None
+    )
+    license_id = licenses.license_id(stated_license)
+    reasons = rejection_reasons(
+        caption_status=caption.get("status"),
+        enhanced_caption=enhanced,
+        raw_caption=raw,
+        image_decodable=image is not None,
+        policy=policy,
+        grounding=checked,
+        license_allowed=licenses.allowed(license_id, policy.license_policy),
+    )
+    return {
+        "figure_id": figure["figure_id"],
+        "paper_id": figure["paper_id"],
+        "reasons": reasons,
+        "license_id": license_id,
+        "license_policy": policy.license_policy,
+        "raw_chars": len(raw),
+        "enhanced_chars": len(enhanced),
+        "raw_words": word_count(raw),
+        "enhanced_words": word_count(enhanced),
+        "image_decodable": image is not None,
+        "caption_status": caption.get("status"),
+        "image_sha256": figure["image_sha256"],
+        "image_phash": perceptual_hash(image) if image is not None else None,
+        "grounding": checked.score if checked else None,
+        "grounding_items": checked.checked if checked else None,
+        "ungrounded": list(checked.ungrounded) if checked else [],
+        "invented_numbers": list(checked.invented_numbers) if checked else [],
+    }
+
+
+def _add_clip_scores(
+    rows: list[dict], figures: list[dict], raw: list[str], enhanced: list[str], models: ScoringModels, lake: Lake
+) -> None:
+    if models.clip is None:
+        for row in rows:
+            row.update(clip_not_measured=NO_CLIP, figure_type="unknown")
+        return
+    from s1mm_assets.lib.score.figure_type import classify
+
+    clip = models.clip
+    # read again a batch at a time rather than kept from the first pass: a partition's images need not fit in memory
+    images = clip.image_embeddings(
+        [figure["image_path"] for figure in figures], lambda path: _image_bytes(lake, path), models.batch_size
+    )
+    raw_scores = clip.caption_scores(images, raw, models.batch_size)
+    enhanced_scores = clip.caption_scores(images, enhanced, models.batch_size)
+    for row, raw_score, enhanced_score, (kind, confidence) in zip(
+        rows, raw_scores, enhanced_scores, classify(clip, images), strict=True
+    ):
+        row.update(
+            clip_raw=raw_score.chunked if raw_score else None,
+            clip_raw_truncated=raw_score.truncated if raw_score else None,
+            clip_enhanced=enhanced_score.chunked if enhanced_score else None,
+            clip_enhanced_truncated=enhanced_score.truncated if enhanced_score else None,
+            clip_enhanced_chunks=enhanced_score.chunks if enhanced_score else None,
+            clip_delta=enhanced_score.chunked - raw_score.chunked if raw_score and enhanced_score else None,
+            clip_model=clip.name,
+            clip_method=clip.method,
+            clip_not_measured=_why_unscored(row, raw_score, enhanced_score),
+            figure_type=kind,
+            figure_type_score=confidence,
+        )
+
+
+def _add_perplexities(rows: list[dict], raw: list[str], enhanced: list[str], models: ScoringModels) -> None:
+    if models.masked_lm is None:
+        for row in rows:
+            row["perplexity_not_measured"] = NO_MASKED_LM
+        return
+    lm = models.masked_lm
+    scores = lm.pseudo_perplexities([*raw, *enhanced], models.batch_size)
+    for row, raw_score, enhanced_score in zip(rows, scores[: len(rows)], scores[len(rows) :], strict=True):
+        row.update(
+            pppl_raw=raw_score.value if raw_score else None,
+            pppl_enhanced=enhanced_score.value if enhanced_score else None,
+            raw_tokens=raw_score.tokens if raw_score else 0,
+            enhanced_tokens=enhanced_score.tokens if enhanced_score else 0,
+            perplexity_model=lm.name,
+            perplexity_not_measured=_why_unscored(row, raw_score, enhanced_score, needs_image=False),
+        )
+
+
+def _why_unscored(row: dict, raw_score, enhanced_score, needs_image: bool = True) -> str | None:
+    if raw_score and enhanced_score:
+        return None
+    if needs_image and not row["image_decodable"]:
+        return "not measured: the image does not decode"
+    return "not measured: empty raw caption" if not raw_score else "not measured: no enhanced caption"
+
+
+def _add_duplicates(rows: list[dict], policy: RowPolicy, released: list[Candidate], partition: str) -> None:
+    # figures that would otherwise be released come first, so the copy that is kept is a releasable one
+    priority = sorted(rows, key=lambda row: (bool(row["reasons"]), row["paper_id"], row["figure_id"]))
+    candidates = [Candidate(row["figure_id"], row["image_sha256"], row["image_phash"], partition) for row in priority]
+    duplicates = find_duplicates(candidates, released, max_bits=policy.near_duplicate_max_bits)
+    for row in rows:
+        duplicate = duplicates.get(row["figure_id"])
+        if duplicate is not None:
+            row.update(
+                duplicate_of=duplicate.of,
+                duplicate_partition=duplicate.partition,
+                duplicate_kind=duplicate.kind,
+                duplicate_distance=duplicate.distance,
+            )
+            row["reasons"].append(DUPLICATE)
+        row["passed"] = not row["reasons"]
+
+
+def _released_before(lake: Lake, source: str, month: str) -> list[Candidate]:
+    """Figures of the releases of earlier partitions (by month, then source), the ones a new figure must not
+    repeat. Later partitions are left out so that scoring is independent of the order partitions run in.
+
+    Every earlier release's metadata is read each time: a few columns per figure, fine up to millions of
+    released figures; beyond that an index table of released hashes would take its place."""
+    order = _partition_order(source, month)
+    released = []
+    for path in sorted(lake.fs.glob(lake.path(f"releases/*/*/{RELEASE_METADATA}"))):
+        released_source, released_month = path.rstrip("/").split("/")[-3:-1]
+        if _partition_order(released_source, released_month) >= order:
+            continue
+        with lake.fs.open(path, "rb") as handle:
+            metadata = pq.read_table(handle)
+        if "image_sha256" not in metadata.column_names:
+            continue
+        phashes = (
+            metadata.column("image_phash").to_pylist()
+            if "image_phash" in metadata.column_names
+            else [None] * metadata.num_rows
+        )
+        for figure_id, sha256, phash in zip(
+            metadata.column("figure_id").to_pylist(), metadata.column("image_sha256").to_pylist(), phashes, strict=True
+        ):
+            released.append(Candidate(figure_id, sha256, phash, f"{released_source}/{released_month}"))
+    return released
+
+
+def _partition_order(source: str, month: str) -> tuple[str, int]:
+    return month, SOURCES.index(source) if source in SOURCES else len(SOURCES)
+
+
+def _partition_metrics(rows: Sequence[dict]) -> dict[str, float | int | None]:
+    ok = [row for row in rows if row["caption_status"] == "ok"]
+    metrics: dict[str, float | int | None] = {
+        "passed": sum(row["passed"] for row in rows),
+        "pass_rate": sum(row["passed"] for row in rows) / len(rows) if rows else None,
+        "duplicates": sum(row.get("duplicate_of") is not None for row in rows),
+        "captions_with_invented_numbers": sum(bool(row["invented_numbers"]) for row in rows),
+    }
+    for column, measured in (
+        ("raw_chars", rows),
+        ("enhanced_chars", ok),
+        ("raw_tokens", [row for row in rows if row.get("raw_tokens")]),
+        ("enhanced_tokens", [row for row in ok if row.get("enhanced_tokens")]),
+    ):
+        summary = length_summary([row[column] for row in measured])
+        metrics |= {f"{column}_{statistic}": value for statistic, value in summary.items()}
+    for name in ("clip_raw", "clip_enhanced", "clip_delta", "grounding"):
+        summary = length_summary(_present(rows, name))
+        metrics |= {f"{name}_mean": summary["mean"], f"{name}_std": summary["std"]}
+    if metrics["clip_raw_std"] and metrics["clip_enhanced_std"] is not None:
+        # S1-MMAlign reports the change of CLIP score variance from raw to enhanced captions
+        metrics["clip_variance_change"] = (metrics["clip_enhanced_std"] / metrics["clip_raw_std"]) ** 2 - 1
+    for name in ("pppl_raw", "pppl_enhanced"):
+        values = _present(rows, name)
+        metrics[f"{name}_median"] = statistics.median(values) if values else None
+    for reason, count in sorted(Counter(reason for row in rows for reason in row["reasons"]).items()):
+        metrics[f"held_back_{reason}"] = count
+    return metrics
+
+
+def _present(rows: Sequence[dict], column: str) -> list[float]:
+    return [row[column] for row in rows if row.get(column) is not None]
+
+
+def _preview_scores(row: dict) -> str:
+    parts = [f"{row['raw_chars']} -> {row['enhanced_chars']} characters"]
+    if row.get("clip_delta") is not None:
+        parts.append(f"CLIP {row['clip_raw']:.1f} -> {row['clip_enhanced']:.1f}")
+    if row["grounding"] is not None:
+        parts.append(f"grounding {row['grounding']:.2f}")
+    return ", ".join(parts)

@@ -1,11 +1,32 @@
-"""Stage 6: publish the partition's passing figures as a verifiable WebDataset release."""
+"""Stage 6: publish the partition's passing figures as a verifiable WebDataset release.
+
+releases/<source>/<YYYY-MM>/
+    shards/*.tar        WebDataset shards
+    metadata.jsonl      one row per sample (also metadata.parquet)
+    held_back.jsonl     every figure left out, with its reasons
+    README.md           the dataset card, with the release's statistics
+    manifest.json       sha256 of all of the above, code, prompt and model versions
+"""
 
 from __future__ import annotations
 
+import functools
+import subprocess
+from collections import Counter
+
 from s1mm_assets import __version__
+from s1mm_assets.lib import settings
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.release import ReleaseSample, write_manifest, write_release
+from s1mm_assets.lib.release.card import dataset_card
+from s1mm_assets.lib.release.metadata import SCHEMA, sample_metadata
+from s1mm_assets.lib.release.shards import write_jsonl
+from s1mm_assets.lib.score import grounding
+from s1mm_assets.lib.score.dedup import HASH_SIZE
 from s1mm_assets.lib.stages.report import StageReport
+
+HELD_BACK = "held_back.jsonl"
+CARD = "README.md"
 
 
 def release_folder(source: str, month: str) -> str:
@@ -17,23 +38,41 @@ def publish_release(lake: Lake, source: str, month: str) -> StageReport:
     figures = {row["figure_id"]: row for row in lake.read_table("figures", source, month).to_pylist()}
     captions = {row["figure_id"]: row for row in lake.read_table("captions", source, month).to_pylist()}
     quality = lake.read_table("quality", source, month).to_pylist()
+    released = [row for row in quality if row["passed"]]
     samples = [
-        _sample(papers[row["paper_id"]], figures[row["figure_id"]], captions[row["figure_id"]], row)
-        for row in quality
-        if row["passed"]
+        ReleaseSample(
+            key=row["figure_id"],
+            image_ref=figures[row["figure_id"]]["image_path"],
+            image_format=figures[row["figure_id"]]["image_format"],
+            metadata=sample_metadata(
+                papers[row["paper_id"]], figures[row["figure_id"]], captions[row["figure_id"]], row
+            ),
+        )
+        for row in released
     ]
-    header = {
-        "source": source,
-        "month": month,
-        "code_version": __version__,
-        "n_samples": len(samples),
-        "n_held_back": len(quality) - len(samples),
-        "prompt_versions": sorted({captions[s.key]["prompt_version"] for s in samples}),
-        "caption_backends": sorted({captions[s.key]["backend"] for s in samples}),
-    }
+    held_back = sorted(
+        (
+            {
+                "figure_id": row["figure_id"],
+                "paper_id": row["paper_id"],
+                "reasons": row["reasons"],
+                "duplicate_of": row["duplicate_of"],
+                "duplicate_partition": row["duplicate_partition"],
+                "license_id": row["license_id"],
+            }
+            for row in quality
+            if not row["passed"]
+        ),
+        key=lambda row: (row["paper_id"], row["figure_id"]),
+    )
+    header = _manifest_header(source, month, quality, held_back, [captions[row["figure_id"]] for row in released])
     folder = release_folder(source, month)
     with lake.staged_folder(folder) as staging:
-        shards = write_release(staging, source, month, samples, read_image=lake.read_bytes)
+        shards = write_release(staging, source, month, samples, read_image=lake.read_bytes, metadata_schema=SCHEMA)
+        write_jsonl(staging / HELD_BACK, held_back)
+        (staging / CARD).write_text(
+            dataset_card(header, [sample.metadata for sample in samples], held_back), encoding="utf-8"
+        )
         manifest_sha256, files = write_manifest(staging, header, {shard.name: shard.n_samples for shard in shards})
     rows = [
         {
@@ -49,44 +88,57 @@ def publish_release(lake: Lake, source: str, month: str) -> StageReport:
         }
         for shard in shards
     ]
-    report = StageReport(rows=len(samples), failed=len(quality) - len(samples))
+    report = StageReport(rows=len(samples), failed=len(held_back))
     report.outputs = [folder, lake.write_table("releases", source, month, rows)]
     report.metrics = {
         "shards": len(shards),
         "release_bytes": sum(row["bytes"] for row in rows),
-        "held_back": len(quality) - len(samples),
+        "held_back": len(held_back),
+        **{f"held_back_{reason}": count for reason, count in sorted(header["held_back_by_reason"].items())},
     }
     report.preview = [(sample.metadata["paper_id"], sample.metadata["recaption"]) for sample in samples[:3]]
     return report
 
 
-def _sample(paper: dict, figure: dict, caption: dict, quality: dict) -> ReleaseSample:
-    metadata = {
-        # S1-MMAlign's fields
-        "caption": figure["raw_caption"],
-        "recaption": caption["enhanced_caption"],
-        "title": paper["title"],
-        "categories": paper["categories"],
-        # ours
-        "source": paper["source"],
-        "month": paper["month"],
-        "paper_id": paper["paper_id"],
-        "figure_id": figure["figure_id"],
-        "figure_label": figure["label"],
-        "figure_number": figure["number"],
-        "doi": paper["doi"],
-        "url": paper["url"],
-        "license": paper["license"],
-        "discipline": paper["discipline"],
-        "width": figure["width"],
-        "height": figure["height"],
-        "image_sha256": figure["image_sha256"],
-        "caption_backend": caption["backend"],
-        "caption_model": caption["model"],
-        "prompt_version": caption["prompt_version"],
-        "raw_chars": quality["raw_chars"],
-        "enhanced_chars": quality["enhanced_chars"],
+def _manifest_header(source: str, month: str, quality: list[dict], held_back: list[dict], captions: list[dict]):
+    """What the manifest says about the release besides its files: counts, and every version that shaped it
+    (`captions` are those of the released samples)."""
+
+    def distinct(rows: list[dict], column: str) -> list[str]:
+        return sorted({row[column] for row in rows if row.get(column)})
+
+    return {
+        "source": source,
+        "month": month,
+        "n_samples": len(quality) - len(held_back),
+        "n_held_back": len(held_back),
+        "held_back_by_reason": dict(sorted(Counter(r for row in held_back for r in row["reasons"]).items())),
+        "code_version": __version__,
+        "code_revision": code_revision(),
+        "prompt_versions": distinct(captions, "prompt_version"),
+        "caption_backends": distinct(captions, "backend"),
+        "caption_models": distinct(captions, "model"),
+        "license_policies": distinct(quality, "license_policy"),
+        "scoring": {
+            "clip_models": distinct(quality, "clip_model"),
+            "clip_methods": distinct(quality, "clip_method"),
+            "perplexity_models": distinct(quality, "perplexity_model"),
+            "grounding_method": grounding.METHOD,
+            "perceptual_hash": f"phash {HASH_SIZE * HASH_SIZE} bits",
+        },
     }
-    return ReleaseSample(
-        key=figure["figure_id"], image_ref=figure["image_path"], image_format=figure["image_format"], metadata=metadata
-    )
+
+
+@functools.cache
+def code_revision() -> str | None:
+    """The git commit the code runs from, when it runs from a checkout."""
+    root = settings.project_root()
+    if not (root / ".git").exists():
+        return None
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return completed.stdout.strip() or None

@@ -1,0 +1,214 @@
+"""Scoring throughput: figures per second for CLIP and for pseudo-perplexity, tiny vs full-size random models.
+
+One figure's CLIP work is what `quality_scores` does for it: embed the image, score the raw and the enhanced
+caption (long captions in sentence chunks, plus the truncated score). One figure's pseudo-perplexity work is
+both captions, one masked copy per token. The figures and captions are those of sample partitions made by the
+pipeline's own stages (sample corpus, context captioner). Models have random weights (nothing can be
+downloaded here) saved to disk and loaded through the same code as real ones: throughput does not depend on
+the weights' values.
+
+    .venv/bin/python bench/score_throughput.py --threads 1             # CPU, the numbers in BENCHMARKS.md
+    .venv/bin/python bench/score_throughput.py --device cuda --figures 512 --base-figures 128   # a GPU
+
+Each configuration runs `--repeats` times side by side in one process; the median is reported, with the ratio
+to the tiny model's median. Model loading is timed once, separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from s1mm_assets.lib.caption import ContextFusionBackend  # noqa: E402
+from s1mm_assets.lib.lake import Lake  # noqa: E402
+from s1mm_assets.lib.score.clip import ClipModel  # noqa: E402
+from s1mm_assets.lib.score.perplexity import MaskedLanguageModel  # noqa: E402
+from s1mm_assets.lib.sources import open_source_backend  # noqa: E402
+from s1mm_assets.lib.stages.captions import enhance_captions  # noqa: E402
+from s1mm_assets.lib.stages.contexts import build_contexts  # noqa: E402
+from s1mm_assets.lib.stages.figures import extract_figures  # noqa: E402
+from s1mm_assets.lib.stages.raw_papers import collect_papers  # noqa: E402
+from s1mm_assets_tests.models import save_tiny_clip, save_tiny_masked_lm  # noqa: E402
+
+PARTITIONS = [
+    ("arxiv", "2024-01"),
+    ("biorxiv", "2024-01"),
+    ("chemrxiv", "2024-01"),
+    ("nature_communications", "2024-01"),
+]
+
+
+def sample_figures(lake: Lake, count: int) -> list[tuple[str, str, str]]:
+    """(image path, raw caption, enhanced caption) of the first `count` figures of the sample partitions."""
+    backend = open_source_backend("sample", sample_papers_per_partition=8)
+    figures: list[tuple[str, str, str]] = []
+    for source, month in PARTITIONS:
+        collect_papers(lake, backend, source, month)
+        extract_figures(lake, source, month)
+        build_contexts(lake, source, month)
+        enhance_captions(lake, source, month, ContextFusionBackend())
+        captions = {row["figure_id"]: row for row in lake.read_table("captions", source, month).to_pylist()}
+        for figure in lake.read_table("figures", source, month).to_pylist():
+            enhanced = captions[figure["figure_id"]]["enhanced_caption"] or ""
+            figures.append((figure["image_path"], figure["raw_caption"] or "", enhanced))
+        if len(figures) >= count:
+            break
+    if len(figures) < count:
+        raise SystemExit(f"only {len(figures)} sample figures; ask for fewer")
+    return figures[:count]
+
+
+def clip_seconds(clip: ClipModel, lake: Lake, figures: list, batch_size: int) -> float:
+    start = time.perf_counter()
+    images = clip.image_embeddings([path for path, _, _ in figures], lake.read_bytes, batch_size)
+    clip.caption_scores(images, [raw for _, raw, _ in figures], batch_size)
+    clip.caption_scores(images, [enhanced for _, _, enhanced in figures], batch_size)
+    if clip.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def perplexity_seconds(lm: MaskedLanguageModel, figures: list, batch_size: int) -> float:
+    start = time.perf_counter()
+    lm.pseudo_perplexities([text for _, raw, enhanced in figures for text in (raw, enhanced)], batch_size)
+    if lm.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def full_size_clip(folder: Path, device: str) -> ClipModel:
+    """ViT-B-32 with random weights written to a file, loaded by architecture name + weights file."""
+    import open_clip
+
+    torch.manual_seed(0)
+    weights = folder / "vit-b-32-random.pt"
+    torch.save(open_clip.create_model("ViT-B-32").state_dict(), weights)
+    return ClipModel.load("ViT-B-32", str(weights), device=device)
+
+
+def full_size_masked_lm(folder: Path, captions: list[str], device: str) -> MaskedLanguageModel:
+    """BERT-base dimensions (SciBERT's: 12 layers, 768 wide), random weights, a WordPiece vocabulary trained
+    on the captions scored."""
+    return MaskedLanguageModel.load(
+        str(
+            save_tiny_masked_lm(
+                folder / "bert-base",
+                corpus=captions,
+                vocab_size=8000,
+                max_positions=512,
+                hidden_size=768,
+                num_hidden_layers=12,
+                num_attention_heads=12,
+                intermediate_size=3072,
+            )
+        ),
+        device=device,
+    )
+
+
+def timed_load(make):
+    start = time.perf_counter()
+    model = make()
+    return model, time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--figures", type=int, default=48, help="figures per timed pass, tiny models and ViT-B-32")
+    parser.add_argument("--base-figures", type=int, default=8, help="figures per timed pass, BERT-base size")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0: torch's default")
+    arguments = parser.parse_args()
+    if arguments.threads:
+        torch.set_num_threads(arguments.threads)
+
+    with tempfile.TemporaryDirectory(prefix="s1mm-bench-") as scratch:
+        folder = Path(scratch)
+        lake = Lake(str(folder / "lake"))
+        figures = sample_figures(lake, max(arguments.figures, arguments.base_figures))
+        device = arguments.device
+        print(
+            f"# {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, torch "
+            f"{torch.__version__}, {torch.get_num_threads()} threads, device {device}, batch {arguments.batch_size}, "
+            f"{arguments.repeats} repeats"
+        )
+        tiny_clip, tiny_clip_load = timed_load(
+            lambda: ClipModel.load(str(save_tiny_clip(folder / "clip")), device=device)
+        )
+        big_clip, big_clip_load = timed_load(lambda: full_size_clip(folder, device))
+        captions = [text for _, raw, enhanced in figures for text in (raw, enhanced)]
+        tiny_lm, tiny_lm_load = timed_load(
+            lambda: MaskedLanguageModel.load(
+                str(save_tiny_masked_lm(folder / "mlm", corpus=captions, vocab_size=8000, max_positions=512)),
+                device=device,
+            )
+        )
+        big_lm, big_lm_load = timed_load(lambda: full_size_masked_lm(folder, captions, device))
+
+        configurations = [
+            (
+                "CLIP",
+                "tiny (3.4 M params)",
+                tiny_clip_load,
+                arguments.figures,
+                lambda n: clip_seconds(tiny_clip, lake, figures[:n], arguments.batch_size),
+            ),
+            (
+                "CLIP",
+                "ViT-B-32 size (151 M)",
+                big_clip_load,
+                arguments.figures,
+                lambda n: clip_seconds(big_clip, lake, figures[:n], arguments.batch_size),
+            ),
+            (
+                "pseudo-perplexity",
+                "tiny BERT (0.3 M)",
+                tiny_lm_load,
+                arguments.figures,
+                lambda n: perplexity_seconds(tiny_lm, figures[:n], arguments.batch_size),
+            ),
+            (
+                "pseudo-perplexity",
+                "BERT-base size (110 M)",
+                big_lm_load,
+                arguments.base_figures,
+                lambda n: perplexity_seconds(big_lm, figures[:n], arguments.batch_size),
+            ),
+        ]
+        timings: dict[str, list[float]] = {label: [] for _, label, _, _, _ in configurations}
+        for _ in range(arguments.repeats):  # interleaved, so a busy moment of the machine hits every model
+            for _, label, _, count, run in configurations:
+                timings[label].append(count / run(count))
+        tokens = [len(tiny_lm.token_ids(text)) for text in captions]
+        clip_tokens = [tiny_clip.count_tokens(enhanced) for _, _, enhanced in figures]
+        print(
+            f"# {len(figures)} sample figures; captions {statistics.mean(tokens):.0f} WordPiece tokens on average; "
+            f"{sum(t > tiny_clip.chunk_tokens for t in clip_tokens)} enhanced captions longer than CLIP's context"
+        )
+        print("| metric | model | load s | figures per pass | figures/s (median) | min-max | vs tiny |")
+        print("|---|---|---|---|---|---|---|")
+        tiny_median: dict[str, float] = {}
+        for metric, label, load, count, _ in configurations:
+            median = statistics.median(timings[label])
+            tiny_median.setdefault(metric, median)
+            print(
+                f"| {metric} | {label} | {load:.1f} | {count} | {median:.2f} | "
+                f"{min(timings[label]):.2f}-{max(timings[label]):.2f} | {median / tiny_median[metric]:.3f} |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
