@@ -153,8 +153,11 @@ def _citing_paragraphs(
     columns: Columns,
 ) -> dict[str, list[str]]:
     citing: dict[str, list[str]] = {}
+    numbers = {caption.number for caption, _ in chosen}
     for paragraph in _body_paragraphs(pages, chosen, vocabulary, columns):
-        for number in figure_numbers_mentioned(paragraph):
+        for mentioned in figure_numbers_mentioned(paragraph):
+            # "Fig.1.1" is figure 1 and reference 1 in a paper that does not number figures by chapter.
+            number = mentioned if mentioned in numbers else mentioned.split(".")[0]
             if paragraph not in citing.setdefault(number, []):
                 citing[number].append(paragraph)
     return citing

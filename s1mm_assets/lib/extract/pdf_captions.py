@@ -146,24 +146,34 @@ def _adjacent_block(page: Page, block_index: int, label: Line) -> int | None:
 
 
 def _continuation_blocks(page: Page, last_index: int, lines: list[Line]) -> list[int]:
-    """Blocks that carry on the caption's paragraph right below it, in the same size of type."""
+    """Blocks that carry on the caption's paragraph: the rest of its last line, or the lines right below it,
+    aligned with it and in the same size of type."""
     found = []
     size = lines[0].size
     current: Block = page.blocks[last_index]
     line_height = max(line.box[3] - line.box[1] for line in lines)
     while True:
         following = None
+        last_line = current.lines[-1].box
         for index, block in enumerate(page.blocks):
-            if index in page.edge_blocks or index == last_index or index in found:
+            if index in page.edge_blocks or index == last_index or index in found or abs(block.size - size) >= 0.3:
+                continue
+            if CAPTION_LABEL.match(block.lines[0].text):
                 continue
             gap = block.box[1] - current.box[3]
-            aligned = overlap_x(block.box, current.box) > 0.5 * min(
-                block.box[2] - block.box[0], current.box[2] - current.box[0]
+            below = (
+                -2 <= gap <= 0.6 * line_height
+                and abs(block.box[0] - current.box[0]) <= 2 * size
+                and overlap_x(block.box, current.box) > 0.5 * (block.box[2] - block.box[0])
             )
-            if -2 <= gap <= 0.6 * line_height and aligned and abs(block.size - size) < 0.3:
-                if not CAPTION_LABEL.match(block.lines[0].text):
-                    following = index
-                    break
+            first = block.lines[0].box
+            beside = (
+                min(first[3], last_line[3]) - max(first[1], last_line[1]) > 0.5 * (last_line[3] - last_line[1])
+                and -2 <= first[0] - last_line[2] <= 3 * size
+            )
+            if below or beside:
+                following = index
+                break
         if following is None:
             return found
         found.append(following)

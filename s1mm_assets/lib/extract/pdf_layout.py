@@ -23,6 +23,7 @@ _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _IMAGE_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_IMAGES
 _BOLD = 16  # span flag
 _EDGE_ZONE = 0.09
+_WORD = re.compile(r"[^\W\d_]{2,}")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?[#ivxl]+(\s*(of|/)\s*#)?$")  # share of the page height at the top and bottom where running headers and footers sit
 
 
@@ -71,7 +72,8 @@ class Block:
 
     @property
     def words(self) -> int:
-        return sum(len(line.text.split()) for line in self.lines)
+        """Words of two letters or more: tick labels and numbers in tables do not count."""
+        return sum(len(_WORD.findall(line.text)) for line in self.lines)
 
 
 @dataclasses.dataclass

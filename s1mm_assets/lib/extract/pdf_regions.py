@@ -39,11 +39,13 @@ class Columns:
         return statistics.fmean(right - left for left, right in self.ranges)
 
     def band_for(self, box: Box) -> tuple[float, float]:
-        """The column a box sits in, or the whole text width when it spans columns."""
+        """The column a box sits in; its own width when it sits in a margin; else the whole text width."""
         for left, right in self.ranges:
             if box[0] >= left - 12 and box[2] <= right + 12:
                 return min(left, box[0]), max(right, box[2])
         left, right = self.text_range
+        if box[2] - box[0] < 0.75 * self.width and (box[2] < left + 12 or box[0] > right - 12):
+            return box[0] - 8, box[2] + 8
         return min(left, box[0]), max(right, box[2])
 
 
@@ -214,4 +216,8 @@ def _grow_in_band(
     reach = 1.5 * body_size
     drawn_box = union(drawn)
     near = (drawn_box[0] - reach, drawn_box[1] - reach, drawn_box[2] + reach, drawn_box[3] + reach)
-    return union(drawn + [box for box in collected if box not in graphics and contains(near, box, 0)])
+    return union(drawn + [box for box in collected if box not in graphics and _intersects(near, box)])
+
+
+def _intersects(a: Box, b: Box) -> bool:
+    return overlap_x(a, b) > 0 and a[1] < b[3] and b[1] < a[3]

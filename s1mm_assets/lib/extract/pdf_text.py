@@ -4,7 +4,7 @@ A line that ends in a hyphen is ambiguous: typesetters hyphenate words ("conse-"
 break lines after the hyphen of a compound ("zeolite-" / "supported"). The document's own words decide:
 whichever form the paper uses elsewhere wins; two words it knows on their own make a compound; a lower-case
 continuation is otherwise a hyphenated word. Lines that end in a slash ("Pt/" / "CeO₂") or a dash run on
-without a space; a soft hyphen always disappears.
+without a space; a soft hyphen always disappears, and TeX's ring for degrees becomes a degree sign.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*")
 _HYPHENS = "-\u2010\u2011"
 _RUN_ON = "/\u2013\u2014"  # a line ending in these continues the same token
 _SOFT_HYPHEN = "\u00ad"
+# TeX's $^\circ$C prints a ring operator or a white bullet where a reader sees a degree sign.
+_DEGREE_AS_CIRCLE = re.compile(r"[\u25e6\u2218](?=\s?[CF]\b)")
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"})
 
 
@@ -51,7 +53,8 @@ def join_lines(lines: list[str], vocabulary: Vocabulary) -> str:
             text += line
         else:
             text += " " + line
-    return re.sub(r"\s+", " ", text.replace(_SOFT_HYPHEN, "")).strip()
+    text = _DEGREE_AS_CIRCLE.sub("°", text.replace(_SOFT_HYPHEN, ""))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _keeps_hyphen(text: str, next_line: str, vocabulary: Vocabulary) -> bool:
