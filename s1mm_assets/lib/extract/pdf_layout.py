@@ -24,7 +24,9 @@ _IMAGE_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_IMAGES
 _BOLD = 16  # span flag
 _EDGE_ZONE = 0.09
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_PAGE_NUMBER = re.compile(r"^(page\s*)?[#ivxl]+(\s*(of|/)\s*#)?$")  # share of the page height at the top and bottom where running headers and footers sit
+_PAGE_NUMBER = re.compile(
+    r"^(page\s*)?[#ivxl]+(\s*(of|/)\s*#)?$"
+)  # share of the page height at the top and bottom where running headers and footers sit
 
 
 @dataclasses.dataclass(frozen=True)

@@ -130,7 +130,9 @@ def page_elements(page: Page, captions: list[Caption], body_size: float, columns
             texts += [(line.box, index) for line in block.lines]
     top, bottom = _content_limits(page)
     graphics = [
-        box for box in page.images + page.vectors if 0 < area(box) < 0.9 * page_area and box[3] > top and box[1] < bottom
+        box
+        for box in page.images + page.vectors
+        if 0 < area(box) < 0.9 * page_area and box[3] > top and box[1] < bottom
     ]
     return PageElements(obstacles, graphics, texts)
 
