@@ -281,8 +281,10 @@ def latex_units(corpus: Path) -> list[tuple[str, Path, Path | None]]:
     for tree in sorted(corpus.glob("latex-*")):
         if tree.name == "latex-arxiv-filemanager":
             continue
+        # Several sub-folders with a main file each are several papers (the CVPR kits, the engrafo trees);
+        # otherwise the tree is one paper, whose figures may live in a sibling folder of its main file.
         papers = [child for child in sorted(tree.iterdir()) if child.is_dir() and _has_main_file(child)]
-        if _has_main_file(tree, top_only=True) or not papers:
+        if _has_main_file(tree, top_only=True) or len(papers) < 2:
             papers = [tree]
         for folder in papers:
             name = str(folder.relative_to(corpus))
