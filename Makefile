@@ -10,9 +10,21 @@ export TRANSFORMERS_OFFLINE := 1
 
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install test demo serve lint clean
+.PHONY: install system-packages test demo serve lint clean
 
-install: $(INSTALLED)
+install: system-packages $(INSTALLED)
+
+# Ghostscript renders EPS/PS figures of LaTeX bundles; the tests that need it fail (never skip) without it.
+system-packages:
+	@command -v gs >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Ghostscript (for EPS/PS figures) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ghostscript >/dev/null; \
+	  else \
+	    echo "WARNING: Ghostscript (gs) is not installed and cannot be installed here: EPS/PS figures will be" \
+	      "quarantined and their tests fail. Install it: 'sudo apt-get install ghostscript' (Debian/Ubuntu)," \
+	      "'brew install ghostscript' (macOS)." >&2; \
+	  fi; }
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -43,7 +43,9 @@ _ABBREVIATIONS = (
     "Extended Data Fig",
 )
 _PROTECT = re.compile(r"\b(" + "|".join(re.escape(word) for word in _ABBREVIATIONS) + r")\.", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z(\[\"'0-9])")
+# A sentence ends at . ! ? before anything but a lower-case Latin letter: capitals, digits, brackets, and the
+# symbols sentences open with in science ("ΔF/F rises", "ωB97X-D gives").
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[^\sa-z,;:])")
 _GUARD = "\u2024"  # one-dot leader stands in for protected periods while splitting
 
 

@@ -159,7 +159,7 @@ class _FigureItem:
     ordinal: int
     number: str
     environment: str  # the LaTeX of the figure (environment body, or the group around a \captionof)
-    caption: str  # LaTeX of the parent caption
+    caption: str | None  # LaTeX of the parent caption; None without any \caption
     labels: list[str]
     panels: list[_Panel]
     position: int  # offset in the body, for the graphics path and folder in effect there
@@ -263,7 +263,7 @@ def _find_figures(body: str) -> list[_FigureItem]:
         chapter = _chapter_at(chapters, position)
         for figure_latex, caption, labels, panels in _split_environment(environment):
             number = ""
-            if caption.strip():  # LaTeX's figure counter steps at each \caption
+            if caption is not None:  # LaTeX's figure counter steps at each \caption, even an empty one
                 counters[chapter] = counters.get(chapter, 0) + 1
                 number = f"{chapter}.{counters[chapter]}" if chapter else str(counters[chapter])
             items.append(_FigureItem(len(items) + 1, number, figure_latex, caption, labels, panels, position))
@@ -297,7 +297,7 @@ def _group_around(body: str, position: int) -> str:
     return body[opening.end() : end if end >= 0 else len(body)]
 
 
-def _split_environment(environment: str) -> list[tuple[str, str, list[str], list[_Panel]]]:
+def _split_environment(environment: str) -> list[tuple[str, str | None, list[str], list[_Panel]]]:
     """(figure LaTeX, parent caption, labels, panels) for each figure the environment numbers."""
     panels, outer = _panels(environment)
     captions = _captions(outer)
@@ -310,7 +310,7 @@ def _split_environment(environment: str) -> list[tuple[str, str, list[str], list
                 figures.append((match.group(2), inner[-1][1], _labels(match.group(2)), []))
         if len(figures) > 1:
             return figures
-    return [(environment, captions[-1][1] if captions else "", _labels(outer), panels)]
+    return [(environment, captions[-1][1] if captions else None, _labels(outer), panels)]
 
 
 def _panels(environment: str) -> tuple[list[_Panel], str]:
@@ -385,7 +385,7 @@ def _extract_figure(
     item: _FigureItem, document: _Document, bundle: BundleFiles, dpi: int, extraction: Extraction
 ) -> ExtractedFigure | None:
     key = item.labels[-1] if item.labels else f"figure-{item.ordinal}"
-    if not item.caption.strip():
+    if item.caption is None:
         extraction.problems.append(FigureProblem(key, "no_caption", "figure environment without \\caption"))
         return None
     graphics = _graphics_references(item.environment)
@@ -422,11 +422,14 @@ def _extract_figure(
     ]
     if len(images) > 1:
         warnings.append(f"composed from {len(images)} image files")
+    caption = document.render(item.caption)
+    if not caption:
+        warnings.append("empty \\caption{}")
     return ExtractedFigure(
         figure_key=key,
         label=item.labels[-1] if item.labels else None,
         number=item.number,
-        caption=document.render(item.caption),
+        caption=caption,
         image=compose_panels(images),
         extractor="latex",
         subfigures=subfigures,

@@ -267,6 +267,8 @@ _WALKER_CONTEXT.add_context_category(
         macrospec.std_macro("ce", False, 1),
         macrospec.std_macro("textsuperscript", False, 1),
         macrospec.std_macro("textsubscript", False, 1),
+        macrospec.std_macro("boldsymbol", False, 1),
+        macrospec.std_macro("bm", False, 1),
     ],
 )
 _TEXT_CONTEXT = get_default_latex_context_db()
@@ -276,7 +278,11 @@ _TEXT_CONTEXT.add_context_category(
     macros=[
         *(
             MacroTextSpec(name, discard=False)
-            for name in ("texttt", "textsf", "textup", "textmd", "textnormal", "mbox", "hbox", "url", "ce", "si")
+            for name in (
+                *("texttt", "textsf", "textup", "textmd", "textnormal", "mbox", "hbox", "url", "ce", "si"),
+                # Bold and italic math letters stay ordinary letters (pylatexenc prints them as 𝐱).
+                *("mathbf", "mathit", "mathsf", "mathtt", "boldsymbol", "bm", "mathbfit"),
+            )
         ),
         MacroTextSpec("num", "%(2)s"),
         MacroTextSpec("SI", "%(2)s %(3)s"),

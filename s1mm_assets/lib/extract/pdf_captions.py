@@ -162,7 +162,7 @@ def _continuation_blocks(page: Page, last_index: int, lines: list[Line]) -> list
                 continue
             gap = block.box[1] - current.box[3]
             below = (
-                -2 <= gap <= 0.6 * line_height
+                -0.4 * line_height <= gap <= 0.6 * line_height
                 and abs(block.box[0] - current.box[0]) <= 2 * size
                 and overlap_x(block.box, current.box) > 0.5 * (block.box[2] - block.box[0])
             )

@@ -49,7 +49,7 @@ def join_lines(lines: list[str], vocabulary: Vocabulary) -> str:
         elif text[-1] in _HYPHENS and len(text) > 1 and text[-2].isalpha():
             text = text if _keeps_hyphen(text, line, vocabulary) else text[:-1]
             text += line
-        elif text[-1] in _RUN_ON:
+        elif text[-1] in _RUN_ON or (text[-1] in _HYPHENS and len(text) > 1 and not text[-2].isspace()):
             text += line
         else:
             text += " " + line

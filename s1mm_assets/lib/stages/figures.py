@@ -92,6 +92,7 @@ def _figure_row(lake: Lake, paper_id: str, source: str, month: str, key: str, fi
         "page": figure.page,
         "bbox": list(figure.bbox) if figure.bbox else None,
         "warnings": list(figure.warnings),
+        "supplementary": figure.supplementary,
     }
 
 
