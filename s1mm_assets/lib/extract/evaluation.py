@@ -369,7 +369,7 @@ def _clean(caption: str) -> bool:
 @dataclasses.dataclass
 class BundleResult:
     bundle: str
-    kind: str | None
+    kind: str | None  # the extractor that read it (latex, jats, or pdf for a LaTeX wrapper around a PDF)
     figures: int
     problems: dict[str, int]
     error: str | None  # an unhandled exception
@@ -396,7 +396,9 @@ def evaluate_bundles(folder: Path, dpi: int = 150) -> list[BundleResult]:
         problems: dict[str, int] = {}
         for problem in extraction.problems:
             problems[problem.reason] = problems.get(problem.reason, 0) + 1
-        results.append(BundleResult(str(path.relative_to(folder)), kind, len(extraction.figures), problems, None))
+        results.append(
+            BundleResult(str(path.relative_to(folder)), extraction.extractor, len(extraction.figures), problems, None)
+        )
     return results
 
 

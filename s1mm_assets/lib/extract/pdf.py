@@ -11,9 +11,11 @@ become the figure's citing paragraphs; text inside figures and running heads nev
 from __future__ import annotations
 
 import collections
+import io
 import re
 
 import pymupdf
+from PIL import Image
 
 from s1mm_assets.lib.context import figure_numbers_mentioned
 from s1mm_assets.lib.extract.bundle import BundleFiles
@@ -39,7 +41,8 @@ from s1mm_assets.lib.extract.pdf_regions import (
 from s1mm_assets.lib.extract.pdf_text import Vocabulary, join_lines
 from s1mm_assets.lib.extract.records import ExtractedFigure, Extraction, FigureImage, FigureProblem
 
-_SCANNED_IMAGE_SHARE = 0.5  # a page with no text and an image over half of it is a scan
+_SCANNED_IMAGE_SHARE = 0.5
+_PHOTOGRAPHIC_SHARE = 0.6  # regions this much covered by raster images are encoded as JPEG
 _SENTENCE_END = re.compile(r"[.!?:][\"')\]\d,\s]*$")
 
 
@@ -90,13 +93,14 @@ def extract_document(document: pymupdf.Document, extraction: Extraction, dpi: in
                 FigureProblem(f"figure-{caption.number}", "figure_too_small", f"{pixmap.width}x{pixmap.height}")
             )
             continue
+        photographic = _raster_share(page, region.box) >= _PHOTOGRAPHIC_SHARE
         extraction.figures.append(
             ExtractedFigure(
                 figure_key=f"figure-{caption.number}",
                 label=None,
                 number=caption.number,
                 caption=caption.text,
-                image=FigureImage(pixmap.tobytes("png"), "png", pixmap.width, pixmap.height),
+                image=encode_pixmap(pixmap, photographic),
                 extractor="pdf",
                 page=caption.page + 1,
                 bbox=tuple(round(value, 2) for value in region.box),
@@ -108,6 +112,25 @@ def extract_document(document: pymupdf.Document, extraction: Extraction, dpi: in
         figure.citing_paragraphs = citing.get(figure.number or "", [])
 
 
+def encode_pixmap(pixmap: pymupdf.Pixmap, photographic: bool) -> FigureImage:
+    """JPEG for regions that are raster images (as the publisher embedded them, and ten times faster to
+    encode), PNG for drawings, whose lines and text JPEG would smear."""
+    if photographic:
+        buffer = io.BytesIO()
+        Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples).save(buffer, format="JPEG", quality=92)
+        return FigureImage(buffer.getvalue(), "jpeg", pixmap.width, pixmap.height)
+    return FigureImage(pixmap.tobytes("png"), "png", pixmap.width, pixmap.height)
+
+
+def _raster_share(page: Page, box: Box) -> float:
+    covered = sum(area(_intersection(image, box)) for image in page.images)
+    return min(1.0, covered / max(area(box), 1.0))
+
+
+def _intersection(a: Box, b: Box) -> Box:
+    return (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+
+
 def _choose_figures(
     pages: list[Page], vocabulary: Vocabulary, body_size: float, columns: Columns, extraction: Extraction
 ) -> list[tuple[Caption, Region]]:
@@ -115,6 +138,8 @@ def _choose_figures(
     found: list[tuple[Caption, list[Region]]] = []
     for page in pages:
         captions = find_captions(page, vocabulary, body_size)
+        if not any(caption.kind == "figure" for caption in captions):
+            continue
         elements = page_elements(page, captions, body_size, columns)
         for caption in captions:
             if caption.kind == "figure":
@@ -166,27 +191,28 @@ def _citing_paragraphs(
 def _body_paragraphs(
     pages: list[Page], chosen: list[tuple[Caption, Region]], vocabulary: Vocabulary, columns: Columns
 ) -> list[str]:
-    """Text blocks outside figures, captions and running heads, in reading order, joined across breaks."""
-    paragraphs: list[str] = []
+    """Text blocks outside figures, captions and running heads, in reading order, joined across column and
+    page breaks; only paragraphs that could name a figure are put together as text."""
+    groups: list[list[str]] = []  # the line texts of each paragraph
     for page in pages:
         regions = [region.box for caption, region in chosen if caption.page == page.index]
-        caption_boxes = [caption.box for caption, _ in chosen if caption.page == page.index]
+        regions += [caption.box for caption, _ in chosen if caption.page == page.index]
         for index in _reading_order(page, columns):
             block = page.blocks[index]
             if index in page.edge_blocks or block.words < 4:
                 continue
-            if any(contains(box, block.box, 2) for box in regions + caption_boxes):
+            if any(contains(box, block.box, 2) for box in regions):
                 continue
-            text = join_lines([line.text for line in block.lines], vocabulary)
-            if paragraphs and _continues(paragraphs[-1], text):
-                paragraphs[-1] = join_lines([paragraphs[-1], text], vocabulary)
+            lines = [line.text for line in block.lines]
+            if groups and _continues(groups[-1][-1], lines[0]):
+                groups[-1] += lines
             else:
-                paragraphs.append(text)
-    return paragraphs
+                groups.append(lines)
+    return [join_lines(lines, vocabulary) for lines in groups if any("fig" in line.lower() for line in lines)]
 
 
-def _continues(previous: str, text: str) -> bool:
-    return not _SENTENCE_END.search(previous) and text[:1].islower()
+def _continues(previous_line: str, line: str) -> bool:
+    return not _SENTENCE_END.search(previous_line.rstrip()) and line.lstrip()[:1].islower()
 
 
 def _reading_order(page: Page, columns: Columns) -> list[int]:

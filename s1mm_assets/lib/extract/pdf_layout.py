@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import re
+import typing
 
 import pymupdf
 
@@ -29,8 +31,7 @@ _PAGE_NUMBER = re.compile(
 )  # share of the page height at the top and bottom where running headers and footers sit
 
 
-@dataclasses.dataclass(frozen=True)
-class Span:
+class Span(typing.NamedTuple):
     text: str
     size: float
     bold: bool
@@ -43,17 +44,20 @@ class Line:
     spans: list[Span]
     block: int  # index of the block on its page
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
         return "".join(span.text for span in self.spans)
 
-    @property
+    @functools.cached_property
     def size(self) -> float:
         """The size most of the line's characters are set in."""
-        weights: collections.Counter[float] = collections.Counter()
+        if len(self.spans) == 1:
+            return round(self.spans[0].size, 1)
+        weights: dict[float, int] = {}
         for span in self.spans:
-            weights[round(span.size, 1)] += len(span.text.strip())
-        return weights.most_common(1)[0][0] if weights else 0.0
+            size = round(span.size, 1)
+            weights[size] = weights.get(size, 0) + len(span.text.strip())
+        return max(weights, key=weights.__getitem__)
 
 
 @dataclasses.dataclass
@@ -61,18 +65,20 @@ class Block:
     box: Box
     lines: list[Line]
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
         return " ".join(line.text.strip() for line in self.lines)
 
-    @property
+    @functools.cached_property
     def size(self) -> float:
-        weights: collections.Counter[float] = collections.Counter()
+        if len(self.lines) == 1:
+            return self.lines[0].size
+        weights: dict[float, int] = {}
         for line in self.lines:
-            weights[line.size] += len(line.text)
-        return weights.most_common(1)[0][0] if weights else 0.0
+            weights[line.size] = weights.get(line.size, 0) + len(line.text)
+        return max(weights, key=weights.__getitem__)
 
-    @property
+    @functools.cached_property
     def words(self) -> int:
         """Words of two letters or more: tick labels and numbers in tables do not count."""
         return sum(len(_WORD.findall(line.text)) for line in self.lines)
@@ -89,7 +95,7 @@ class Page:
     display_list: pymupdf.DisplayList
     edge_blocks: set[int] = dataclasses.field(default_factory=set)  # running headers / footers
 
-    @property
+    @functools.cached_property
     def lines(self) -> list[Line]:
         return [line for block in self.blocks for line in block.lines]
 
@@ -110,9 +116,11 @@ def read_page(page: pymupdf.Page) -> Page:
             block = _read_block(raw, len(blocks))
             if block is not None:
                 blocks.append(block)
-    image_blocks = pymupdf.TextPage(display_list.get_textpage(flags=_IMAGE_FLAGS)).extractBLOCKS()
-    page_box = (0.0, 0.0, page.rect.width, page.rect.height)
-    images = [_clip(tuple(raw[:4]), page_box) for raw in image_blocks if raw[6] == 1]
+    images: list[Box | None] = []
+    if page.get_images():  # a second replay of the display list, only where the page has images at all
+        page_box = (0.0, 0.0, page.rect.width, page.rect.height)
+        image_blocks = pymupdf.TextPage(display_list.get_textpage(flags=_IMAGE_FLAGS)).extractBLOCKS()
+        images = [_clip(tuple(raw[:4]), page_box) for raw in image_blocks if raw[6] == 1]
     return Page(
         index=page.number,
         width=page.rect.width,
@@ -129,13 +137,11 @@ def _read_block(raw: dict, index: int) -> Block | None:
     for raw_line in raw["lines"]:
         if abs(raw_line["dir"][1]) > 0.1:
             continue  # rotated text: axis titles and margin stamps, never body text or a caption start
-        spans = [
-            Span(span["text"], span["size"], bool(span["flags"] & _BOLD), span["font"])
-            for span in raw_line["spans"]
-            if span["text"]
-        ]
-        if spans and "".join(span.text for span in spans).strip():
-            lines.append(Line(tuple(raw_line["bbox"]), spans, index))
+        raw_spans = raw_line["spans"]
+        if not any(span["text"].strip() for span in raw_spans):
+            continue
+        spans = [Span(span["text"], span["size"], bool(span["flags"] & _BOLD), span["font"]) for span in raw_spans]
+        lines.append(Line(tuple(raw_line["bbox"]), spans, index))
     if not lines:
         return None
     return Block(union([line.box for line in lines]), lines)
@@ -145,8 +151,8 @@ def body_text_size(pages: list[Page]) -> float:
     """The font size most of the document's characters are set in."""
     weights: collections.Counter[float] = collections.Counter()
     for page in pages:
-        for line in page.lines:
-            weights[line.size] += len(line.text)
+        for block in page.blocks:
+            weights[block.size] += sum(len(line.text) for line in block.lines)
     return weights.most_common(1)[0][0] if weights else 10.0
 
 

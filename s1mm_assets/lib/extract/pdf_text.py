@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*")
 _HYPHENS = "-\u2010\u2011"
+_BROKEN_WORD = re.compile(r"[^\W\d_]+[-\u2010\u2011]\n")
 _RUN_ON = "/\u2013\u2014"  # a line ending in these continues the same token
 _SOFT_HYPHEN = "\u00ad"
 # TeX's $^\circ$C prints a ring operator or a white bullet where a reader sees a degree sign.
@@ -25,12 +26,9 @@ class Vocabulary:
     """Lower-case words and hyphenated compounds the document uses away from line ends."""
 
     def __init__(self, lines: Iterable[str]):
-        self.words: set[str] = set()
-        for line in lines:
-            tokens = _WORD.findall(line.replace(_SOFT_HYPHEN, ""))
-            if tokens and line.rstrip().endswith(tuple(_HYPHENS)):
-                tokens = tokens[:-1]  # the broken word's first half is not a word of the paper
-            self.words.update(token.lower().replace("\u2010", "-").replace("\u2011", "-") for token in tokens)
+        text = "\n".join(line.rstrip() for line in lines).replace(_SOFT_HYPHEN, "").lower()
+        text = _BROKEN_WORD.sub("\n", text)  # the first half of a word broken at a line end is no word
+        self.words: set[str] = set(_WORD.findall(text.replace("\u2010", "-").replace("\u2011", "-")))
 
     def knows(self, word: str) -> bool:
         return word.lower() in self.words
