@@ -2,19 +2,24 @@
 
     .venv/bin/python bench/extraction_throughput.py [--corpus ../shared/corpus] [--repeat 3] [--no-peer]
 
-- PDF: every PDF of the corpus's `pdf-*` folders. Floor: open each with PyMuPDF and extract every page's text
-  (`page.get_text()`). Extraction: `extract_pdf` at 150 dpi, figure images rendered and PNG-encoded.
+- PDF: every PDF of the corpus's `pdf-*` folders. Floors: open each with PyMuPDF and extract every page's plain
+  text (`page.get_text()`), or its text with positions and fonts (`page.get_text("dict")`, what any layout
+  analysis starts from). Extraction: `extract_pdf` at 150 dpi, figure images rendered and encoded; "analysis"
+  is the same with rendering replaced by nothing (figures located, captions and citations read).
 - LaTeX: every bundle of `latex-arxiv-filemanager` and every `latex-*` tree. Floor: reading the tarballs (or
   folders) into memory. Extraction: the whole LaTeX extraction (Ghostscript for EPS included).
 - Peer: pymupdf4llm writing its pictures of the same PDFs (`--no-peer` skips it).
 
 Each mode runs in its own child process, one at a time on one core, so the peak resident memory (ru_maxrss)
-belongs to that mode alone; times are the median of `--repeat` runs. Prints Markdown for BENCHMARKS.md.
+belongs to that mode alone. Time is CPU time (the process and its children, e.g. Ghostscript): on a shared
+machine wall time measures the neighbours too. Modes alternate within each repeat; the figures are medians of
+`--repeat` runs. Prints Markdown for BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import resource
@@ -53,6 +58,28 @@ def pdf_floor(paths: list[str]) -> int:
                 page.get_text()
                 pages += 1
     return pages
+
+
+def pdf_floor_dict(paths: list[str]) -> int:
+    import pymupdf
+
+    pages = 0
+    for path in paths:
+        with pymupdf.open(path) as document:
+            for page in document:
+                page.get_text("dict")
+                pages += 1
+    return pages
+
+
+def pdf_analysis(paths: list[str]) -> int:
+    import pymupdf
+
+    from s1mm_assets.lib.extract import pdf_layout
+
+    # Rendering replaced by an empty pixmap: what is left is finding figures, captions and citations.
+    pdf_layout.Page.render = lambda self, box, dpi: pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 32, 32))
+    return pdf_extraction(paths)
 
 
 def pdf_extraction(paths: list[str]) -> int:
@@ -99,26 +126,35 @@ def latex_extraction(paths: list[str]) -> int:
     return 0
 
 
-def _timed(mode: str, paths: list[str]) -> tuple[float, int, int]:
-    started = time.perf_counter()
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed(mode: str, paths: list[str]) -> tuple[float, float, int, int]:
+    started, cpu = time.perf_counter(), _cpu_seconds()
     pages = globals()[mode](paths)
-    seconds = time.perf_counter() - started
-    return seconds, pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (
+        _cpu_seconds() - cpu,
+        time.perf_counter() - started,
+        pages,
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    )
 
 
-def measure(mode: str, paths: list[Path], repeat: int) -> dict:
-    runs = []
-    context = multiprocessing.get_context("spawn")
-    for _ in range(repeat):
-        with context.Pool(1, maxtasksperchild=1) as pool:
-            runs.append(pool.apply(_timed, (mode, [str(path) for path in paths])))
-    seconds = statistics.median(run[0] for run in runs)
+def run_once(mode: str, paths: list[Path]) -> tuple[float, float, int, int]:
+    with multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(_timed, (mode, [str(path) for path in paths]))
+
+
+def summarise(mode: str, paths: list[Path], runs: list[tuple[float, float, int, int]]) -> dict:
     return {
         "mode": mode,
-        "seconds": seconds,
+        "seconds": statistics.median(run[0] for run in runs),
+        "wall_seconds": statistics.median(run[1] for run in runs),
         "papers": len(paths),
-        "pages": runs[0][1],
-        "peak_rss_mib": max(run[2] for run in runs) / 1024,
+        "pages": runs[0][2],
+        "peak_rss_mib": max(run[3] for run in runs) / 1024,
         "runs": [run[0] for run in runs],
     }
 
@@ -128,29 +164,39 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write every number here")
     arguments = parser.parse_args()
     pdfs, latex = pdf_files(arguments.corpus), latex_inputs(arguments.corpus)
     if not pdfs:
         print(f"no corpus at {arguments.corpus}", file=sys.stderr)
         return 2
-    results = {
-        "pdf_floor": measure("pdf_floor", pdfs, arguments.repeat),
-        "pdf_extraction": measure("pdf_extraction", pdfs, arguments.repeat),
-        "latex_floor": measure("latex_floor", latex, arguments.repeat),
-        "latex_extraction": measure("latex_extraction", latex, arguments.repeat),
+    plan = {
+        "pdf_floor": pdfs,
+        "pdf_floor_dict": pdfs,
+        "pdf_analysis": pdfs,
+        "pdf_extraction": pdfs,
+        "latex_floor": latex,
+        "latex_extraction": latex,
     }
+    runs: dict[str, list] = {mode: [] for mode in plan}
+    for _ in range(arguments.repeat):
+        for mode, paths in plan.items():
+            runs[mode].append(run_once(mode, paths))
+    results = {mode: summarise(mode, plan[mode], runs[mode]) for mode in plan}
     if not arguments.no_peer:
-        results["pdf_peer"] = measure("pdf_peer", pdfs, 1)
-    cpu = os.cpu_count()
-    print(f"One process on one core (machine: {cpu} cores); median of {arguments.repeat} runs.\n")
+        results["pdf_peer"] = summarise("pdf_peer", pdfs, [run_once("pdf_peer", pdfs)])
+    print(f"CPU seconds of one process (machine: {os.cpu_count()} cores), median of {arguments.repeat} runs.\n")
     print(
-        "| input | mode | papers | pages | seconds | papers/s | pages/s | peak RSS MiB | speed vs floor | memory vs floor |"
+        "| input | mode | papers | pages | CPU s | papers/s | pages/s | peak RSS MiB | speed vs floor "
+        "| memory vs floor |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     rows = [
-        ("PDF", "floor: PyMuPDF open + get_text", "pdf_floor", "pdf_floor"),
+        ("PDF", "floor: PyMuPDF open + get_text()", "pdf_floor", "pdf_floor"),
+        ("PDF", 'floor: PyMuPDF open + get_text("dict")', "pdf_floor_dict", "pdf_floor"),
+        ("PDF", "s1mm analysis (no rendering)", "pdf_analysis", "pdf_floor"),
         ("PDF", "s1mm extraction (150 dpi)", "pdf_extraction", "pdf_floor"),
-        ("PDF", "pymupdf4llm pictures (peer)", "pdf_peer", "pdf_floor"),
+        ("PDF", "pymupdf4llm pictures (peer, 1 run)", "pdf_peer", "pdf_floor"),
         ("LaTeX", "floor: read tarballs / folders", "latex_floor", "latex_floor"),
         ("LaTeX", "s1mm extraction (150 dpi)", "latex_extraction", "latex_floor"),
     ]
@@ -161,9 +207,11 @@ def main() -> int:
         pages = f"{result['pages'] / result['seconds']:.0f}" if result["pages"] else "-"
         print(
             f"| {kind} | {name} | {result['papers']} | {result['pages'] or '-'} | {result['seconds']:.2f} "
-            f"| {result['papers'] / result['seconds']:.1f} | {pages} | {result['peak_rss_mib']:.0f} "
+            f"| {result['papers'] / result['seconds']:.2f} | {pages} | {result['peak_rss_mib']:.0f} "
             f"| {floor['seconds'] / result['seconds']:.2f} | {result['peak_rss_mib'] / floor['peak_rss_mib']:.2f} |"
         )
+    if arguments.json:
+        arguments.json.write_text(json.dumps(results, indent=2))
     return 0
 
 

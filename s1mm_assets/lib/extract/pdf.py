@@ -43,6 +43,7 @@ from s1mm_assets.lib.extract.records import ExtractedFigure, Extraction, FigureI
 
 _SCANNED_IMAGE_SHARE = 0.5
 _PHOTOGRAPHIC_SHARE = 0.6  # regions this much covered by raster images are encoded as JPEG
+_MAY_OPEN_CAPTION = re.compile(r"\s*(?:\w+\s+){0,2}(?:Fig|FIG)")
 _SENTENCE_END = re.compile(r"[.!?:][\"')\]\d,\s]*$")
 
 
@@ -67,8 +68,16 @@ def extract_pdf(bundle: BundleFiles, dpi: int = 150) -> Extraction:
     return extraction
 
 
+def _read(page: pymupdf.Page) -> Page:
+    """The page's layout; what renders it is kept only where a line could open a figure caption."""
+    layout = read_page(page)
+    if not any(_MAY_OPEN_CAPTION.match(line.text) for line in layout.lines):
+        layout.display_list = None
+    return layout
+
+
 def extract_document(document: pymupdf.Document, extraction: Extraction, dpi: int) -> None:
-    pages = [read_page(page) for page in document]
+    pages = [_read(page) for page in document]
     if not any(page.blocks for page in pages):
         extraction.problems.append(FigureProblem("", "no_text_layer", "image-only (scanned) PDF"))
         return

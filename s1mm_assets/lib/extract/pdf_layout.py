@@ -92,7 +92,7 @@ class Page:
     blocks: list[Block]
     images: list[Box]
     vectors: list[Box]
-    display_list: pymupdf.DisplayList
+    display_list: pymupdf.DisplayList | None  # None once the page is known to hold no figure to render
     edge_blocks: set[int] = dataclasses.field(default_factory=set)  # running headers / footers
 
     @functools.cached_property
@@ -100,6 +100,8 @@ class Page:
         return [line for block in self.blocks for line in block.lines]
 
     def render(self, box: Box, dpi: int) -> pymupdf.Pixmap:
+        if self.display_list is None:
+            raise ValueError(f"page {self.index + 1} was read without keeping what renders it")
         zoom = dpi / 72
         return self.display_list.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=pymupdf.Rect(box), alpha=False)
 
