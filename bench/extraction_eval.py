@@ -66,50 +66,74 @@ def main() -> int:
     print("\n## JATS extraction on the same articles\n")
     jats = evaluate_jats(corpus / "pdf-pmc-jats")
     report["jats"] = [vars(result) for result in jats]
-    print("| article | `<fig>` | extracted | quarantined | with image | citing paragraphs found / in JATS |")
-    print("|---|---|---|---|---|---|")
-    for result in jats:
-        print(
-            f"| {result.paper} | {result.figs} | {result.extracted} | {result.quarantined} | {result.with_image} "
-            f"| {result.citing_found} / {result.citing_truth} |"
+    jats_rows = [
+        (r.paper, r.figs, r.extracted, r.quarantined, r.with_image, f"{r.citing_found} / {r.citing_truth}")
+        for r in jats
+    ]
+    jats_rows.append(
+        (
+            "**all**",
+            *(sum(getattr(r, field) for r in jats) for field in ("figs", "extracted", "quarantined", "with_image")),
+            f"{sum(r.citing_found for r in jats)} / {sum(r.citing_truth for r in jats)}",
         )
-    totals = [sum(getattr(result, field) for result in jats) for field in ("figs", "extracted", "quarantined")]
-    print(f"| **all** | {totals[0]} | {totals[1]} | {totals[2]} | {sum(r.with_image for r in jats)} "
-          f"| {sum(r.citing_found for r in jats)} / {sum(r.citing_truth for r in jats)} |")  # fmt: skip
+    )
+    _table(
+        ["article", "`<fig>`", "extracted", "quarantined", "with image", "citing paragraphs found / in JATS"], jats_rows
+    )
 
     print("\n## LaTeX trees\n")
     latex = evaluate_latex_trees(corpus)
     report["latex"] = [vars(result) for result in latex]
-    print("| tree | captioned figure environments | extracted, image decodes | quarantined (reasons) "
-          "| captions clean | captions = compiled PDF's |")  # fmt: skip
-    print("|---|---|---|---|---|---|")
+    latex_rows = []
     for result in latex:
         reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(result.quarantine_reasons.items()))
-        checked = f"{result.caption_right} / {result.caption_checked}" if result.caption_checked else "no PDF"
-        print(
-            f"| {result.paper} | {result.environments} | {result.extracted} | {result.quarantined}"
-            f"{f' ({reasons})' if reasons else ''} | {result.caption_clean} | {checked} |"
-            + (f" error: {result.error} |" if result.error else "")
+        latex_rows.append(
+            (
+                result.paper + (f" (error: {result.error})" if result.error else ""),
+                result.environments,
+                result.extracted,
+                f"{result.quarantined}{f' ({reasons})' if reasons else ''}",
+                result.caption_clean,
+                f"{result.caption_right} / {result.caption_checked}" if result.caption_checked else "no PDF",
+            )
         )
-    environments = sum(result.environments for result in latex)
-    extracted = sum(result.extracted for result in latex)
-    quarantined = sum(result.quarantined for result in latex)
-    print(
-        f"| **all** | {environments} | {extracted} | {quarantined} | {sum(r.caption_clean for r in latex)} "
-        f"| {sum(r.caption_right for r in latex)} / {sum(r.caption_checked for r in latex)} |"
+    latex_rows.append(
+        (
+            "**all**",
+            *(sum(getattr(r, field) for r in latex) for field in ("environments", "extracted", "quarantined")),
+            sum(r.caption_clean for r in latex),
+            f"{sum(r.caption_right for r in latex)} / {sum(r.caption_checked for r in latex)}",
+        )
     )
+    headers = ["tree", "captioned figure environments", "extracted, image decodes", "quarantined (reasons)"]
+    _table(headers + ["captions clean", "captions = compiled PDF's"], latex_rows)
 
     print("\n## Odd arXiv bundles (latex-arxiv-filemanager)\n")
     bundles = evaluate_bundles(corpus / "latex-arxiv-filemanager")
     report["bundles"] = [vars(result) for result in bundles]
-    print("| bundle | read as | figures | quarantined (reasons) | unhandled exception |")
-    print("|---|---|---|---|---|")
-    for result in bundles:
-        problems = ", ".join(f"{reason} {count}" for reason, count in sorted(result.problems.items())) or "-"
-        print(f"| {result.bundle} | {result.kind} | {result.figures} | {problems} | {result.error or 'none'} |")
+    _table(
+        ["bundle", "read as", "figures", "quarantined (reasons)", "unhandled exception"],
+        [
+            (
+                result.bundle,
+                result.kind,
+                result.figures,
+                ", ".join(f"{reason} {count}" for reason, count in sorted(result.problems.items())) or "-",
+                result.error or "none",
+            )
+            for result in bundles
+        ],
+    )
     if arguments.json:
         arguments.json.write_text(json.dumps(report, indent=2, default=str))
     return 0
+
+
+def _table(headers: list[str], rows: list[tuple]) -> None:
+    print("| " + " | ".join(headers) + " |")
+    print("|" + "---|" * len(headers))
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
 
 
 def _pdf_row(name: str, results: list) -> str:

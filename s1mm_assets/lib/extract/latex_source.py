@@ -257,18 +257,21 @@ _WALKER_CONTEXT.add_context_category(
     "s1mm",
     prepend=True,
     macros=[
-        macrospec.std_macro("url", False, 1),
-        macrospec.std_macro("href", False, 2),
-        macrospec.std_macro("num", True, 1),
-        macrospec.std_macro("SI", True, 2),
-        macrospec.std_macro("qty", True, 2),
-        macrospec.std_macro("si", True, 1),
-        macrospec.std_macro("unit", True, 1),
-        macrospec.std_macro("ce", False, 1),
-        macrospec.std_macro("textsuperscript", False, 1),
-        macrospec.std_macro("textsubscript", False, 1),
-        macrospec.std_macro("boldsymbol", False, 1),
-        macrospec.std_macro("bm", False, 1),
+        macrospec.std_macro(name, optional_first, arguments)
+        for name, optional_first, arguments in (
+            ("url", False, 1),
+            ("href", False, 2),
+            ("num", True, 1),
+            ("SI", True, 2),
+            ("qty", True, 2),
+            ("si", True, 1),
+            ("unit", True, 1),
+            ("ce", False, 1),
+            ("textsuperscript", False, 1),
+            ("textsubscript", False, 1),
+            ("boldsymbol", False, 1),
+            ("bm", False, 1),
+        )
     ],
 )
 _TEXT_CONTEXT = get_default_latex_context_db()
