@@ -65,6 +65,9 @@ def extract_pdf(bundle: BundleFiles, dpi: int = 150) -> Extraction:
             extraction.problems.append(FigureProblem("", "encrypted_pdf", "the PDF needs a password"))
             return extraction
         extract_document(document, extraction, dpi)
+    # MuPDF keeps decoded images and fonts in a process-wide store (up to 256 MB) for reuse within a document;
+    # across papers it only holds memory.
+    pymupdf.TOOLS.store_shrink(100)
     return extraction
 
 
