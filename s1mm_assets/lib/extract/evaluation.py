@@ -402,6 +402,53 @@ def evaluate_bundles(folder: Path, dpi: int = 150) -> list[BundleResult]:
     return results
 
 
+# --- the sample generator's exact ground truth ----------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class SampleResult:
+    source: str
+    figures: int  # figures the generator made extractable
+    extracted: int
+    caption_exact: int
+    citing_sentences: int  # the generator's citing sentences
+    citing_found: int
+    quarantined_as_planned: int  # the deliberately broken figures, quarantined with the planned reason
+    broken: int
+
+
+def evaluate_sample(months: Iterable[str], papers_per_partition: int = 6) -> list[SampleResult]:
+    from s1mm_assets.lib.context import citing_sentences
+    from s1mm_assets.lib.extract import extract_bundle
+    from s1mm_assets.lib.sources.sample import SampleSource
+
+    reasons = {"tikz": "drawn_in_latex", "missing_file": "missing_file"}
+    results = []
+    for source in ("arxiv", "biorxiv", "medrxiv", "nature_communications", "chemrxiv"):
+        result = SampleResult(source, 0, 0, 0, 0, 0, 0, 0)
+        for month in months:
+            for paper in SampleSource(papers_per_partition).generate(source, month):
+                extraction = extract_bundle(paper.bundle.filename, paper.bundle.content)
+                by_key = {(figure.label if figure.label else figure.number): figure for figure in extraction.figures}
+                problems = {problem.figure_key: problem.reason for problem in extraction.problems}
+                for expected in paper.figures:
+                    if not expected.extractable:
+                        result.broken += 1
+                        result.quarantined_as_planned += problems.get(expected.label) == reasons[expected.problem]
+                        continue
+                    result.figures += 1
+                    figure = by_key.get(expected.label if expected.label else expected.number)
+                    if figure is None:
+                        continue
+                    result.extracted += 1
+                    result.caption_exact += figure.caption == expected.caption
+                    found = set(citing_sentences(figure.citing_paragraphs, figure.number))
+                    result.citing_sentences += len(expected.citing_sentences)
+                    result.citing_found += len(set(expected.citing_sentences) & found)
+        results.append(result)
+    return results
+
+
 # --- helpers -------------------------------------------------------------------------------------------------
 
 

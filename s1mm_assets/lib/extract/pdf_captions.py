@@ -167,9 +167,12 @@ def _continuation_blocks(page: Page, last_index: int, lines: list[Line]) -> list
                 and overlap_x(block.box, current.box) > 0.5 * (block.box[2] - block.box[0])
             )
             first = block.lines[0].box
+            # The rest of the last line, split off as its own block (MuPDF does that after a sub- or
+            # superscript, which may even overlap the line's end).
             beside = (
                 min(first[3], last_line[3]) - max(first[1], last_line[1]) > 0.5 * (last_line[3] - last_line[1])
-                and -2 <= first[0] - last_line[2] <= 3 * size
+                and -3 * size <= first[0] - last_line[2] <= 3 * size
+                and first[0] > (last_line[0] + last_line[2]) / 2
             )
             if below or beside:
                 following = index
