@@ -258,12 +258,12 @@ def test_caption_text_math_macros_and_citations_read_as_a_reader_sees_them():
         "\\newcommand{\\unit}[2][m]{#2\\,#1}"
     )
     caption = (
-        "\\method{} at $\\alpha = 10^{-3}$, $R^2 = 0.9$, $T = 300^\\circ$C, \\eg\\ $\\vect{x}_1$ "
+        "\\method{} at $\\alpha = 10^{-3}$, $R^2 = 0.9$, $\\rho^{n}_{0}$, $T = 300^\\circ$C, \\eg\\ $\\vect{x}_1$ "
         "over \\unit{5} and \\unit[s]{2}, as in \\cite{smith,jones} and \\texttt{code.py}."
     )
     body = "Earlier work \\cite{jones}." + figure("a.png", caption)
     text = latex({"main.tex": document(body, preamble), "a.png": bundles.png_bytes()}).figures[0].caption
-    assert text == "DeepFlow at α = 10⁻³, R² = 0.9, T = 300°C, e.g. x₁ over 5 m and 2 s, as in [2, 1] and code.py."
+    assert text == "DeepFlow at α = 10⁻³, R² = 0.9, ρⁿ₀, T = 300°C, e.g. x₁ over 5 m and 2 s, as in [2, 1] and code.py."
 
 
 def test_citations_use_the_bibliography_labels_when_the_bbl_has_them():

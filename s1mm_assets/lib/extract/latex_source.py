@@ -317,6 +317,8 @@ def _unicode_scripts(math: str) -> str:
     """`x^{2}`, `10^{-3}`, `C_1` in math -> `x²`, `10⁻³`, `C₁` where every character has a Unicode form;
     `^\\circ` is a degree sign."""
     math = re.sub(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ(?![A-Za-z]))", "°", math)
+    # `\rho^{n}` must not become `\rhoⁿ`, which reads as one unknown command.
+    math = re.sub(r"(\\[A-Za-z]+)(?=\s*[\^_])", r"\1{}", math)
 
     def convert(match: re.Match) -> str:
         marker, braced, single = match.group(1), match.group(2), match.group(3)

@@ -1,8 +1,8 @@
 """Stage 2: extract every figure of every paper; images go to the blob store, records to `figures`.
 
 Papers are independent, so a large partition is extracted by a pool of worker processes (one per core), a
-bounded number of papers in flight; a small one stays in this process, where starting workers would cost more
-than it saves (BENCHMARKS.md, "Extraction", has the measurement).
+bounded number of papers in flight; smaller ones stay in this process, where starting the workers costs more
+than they save (BENCHMARKS.md, "Extraction", has the measurements).
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ def figure_id(paper_id: str, figure_key: str) -> str:
     return hashlib.sha256(f"{paper_id}|{figure_key}".encode()).hexdigest()[:20]
 
 
-# A pool pays off from this many papers per worker on (measured in bench/extraction_stage.py).
-PAPERS_PER_WORKER = 8
+# Starting workers costs seconds (a process each, importing PyMuPDF, pyarrow, lxml, pylatexenc); below this
+# many papers one process is faster (bench/extraction_stage.py, BENCHMARKS.md "Extraction").
+POOL_FROM_PAPERS = 500
 
 
 def extract_figures(lake: Lake, source: str, month: str, dpi: int = 150, workers: int | None = None) -> StageReport:
@@ -40,7 +41,7 @@ def extract_figures(lake: Lake, source: str, month: str, dpi: int = 150, workers
     document_rows: list[dict] = []
     quarantine: list[QuarantineRecord] = []
     if workers is None:
-        workers = min(os.cpu_count() or 1, len(papers) // PAPERS_PER_WORKER)
+        workers = (os.cpu_count() or 1) if len(papers) >= POOL_FROM_PAPERS else 1
     for paper, (extraction, error) in zip(papers, _extract_all(lake, papers, dpi, workers), strict=True):
         paper_id = paper["paper_id"]
         if extraction is None:
