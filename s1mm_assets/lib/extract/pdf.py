@@ -119,7 +119,7 @@ def extract_document(document: pymupdf.Document, extraction: Extraction, dpi: in
                 supplementary=caption.supplementary,
             )
         )
-    citing = _citing_paragraphs(pages, chosen, vocabulary, body_size, columns)
+    citing = _citing_paragraphs(pages, chosen, vocabulary, columns)
     for figure in extraction.figures:
         figure.citing_paragraphs = citing.get(figure.number or "", [])
 
@@ -183,11 +183,7 @@ def _choose_figures(
 
 
 def _citing_paragraphs(
-    pages: list[Page],
-    chosen: list[tuple[Caption, Region]],
-    vocabulary: Vocabulary,
-    body_size: float,
-    columns: Columns,
+    pages: list[Page], chosen: list[tuple[Caption, Region]], vocabulary: Vocabulary, columns: Columns
 ) -> dict[str, list[str]]:
     citing: dict[str, list[str]] = {}
     numbers = {caption.number for caption, _ in chosen}
