@@ -365,3 +365,16 @@ def test_citing_paragraphs_from_every_reference_style_and_plain_text_mentions():
         "In plain text: Figure 1 again.",
     ]
     assert figures["fig:b"].citing_paragraphs == ["With Cref: Figs. 1 and 2.", "Only the second: Fig. 2."]
+
+
+def test_supplementary_figures_numbered_s1_are_flagged():
+    body = (
+        figure("a.png", "Main.", "fig:main")
+        + "\\section*{Supplementary}\\setcounter{figure}{0}\\renewcommand{\\thefigure}{S\\arabic{figure}}"
+        + figure("a.png", "Extra.", "fig:extra")
+        + " See Fig.~\\ref{fig:extra}."
+    )
+    figures = by_label(latex({"main.tex": document(body), "a.png": bundles.png_bytes()}))
+    assert (figures["fig:main"].number, figures["fig:main"].supplementary) == ("1", False)
+    assert (figures["fig:extra"].number, figures["fig:extra"].supplementary) == ("S1", True)
+    assert figures["fig:extra"].citing_paragraphs[-1].endswith("See Fig. S1.")

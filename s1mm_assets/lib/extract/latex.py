@@ -62,6 +62,7 @@ _IMPLICIT_EXTENSIONS = ("", ".pdf", ".png", ".jpg", ".mps", ".jpeg", ".PDF", ".P
 _MAIN_NAMES = ("main", "ms", "paper", "article", "manuscript", "arxiv")
 _NOT_MAIN = re.compile(r"rebuttal|response|reply|cover|letter|supp|appendix|poster|slides|abstract", re.IGNORECASE)
 _PANEL_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_FIGURE_NUMBER_FORMAT = re.compile(r"\\renewcommand\*?\s*\{?\\thefigure\}?\s*\{([A-Za-z.-]*)\\arabic\{figure\}\}")
 # How cleveref and hyperref print a reference to a figure (cleveref's defaults).
 _NAMED_REFERENCES = {
     "cref": ("fig.", "figs."),
@@ -163,6 +164,7 @@ class _FigureItem:
     labels: list[str]
     panels: list[_Panel]
     position: int  # offset in the body, for the graphics path and folder in effect there
+    supplementary: bool = False  # numbered "S1", "S2", ... by the document
 
 
 @dataclasses.dataclass
@@ -177,7 +179,8 @@ class _Document:
 
     def __init__(self, preamble: str, body: str, main_folder: str, bibliography: dict[str, str], macros: dict):
         self.preamble, self.body, self.main_folder, self.macros = preamble, body, main_folder, macros
-        self.figures = _find_figures(body)
+        formats = _FIGURE_NUMBER_FORMAT.findall(preamble)
+        self.figures = _find_figures(body, formats[-1] if formats else "")
         self.figure_labels = {
             label for item in self.figures for label in item.labels + [x for p in item.panels for x in p.labels]
         }
@@ -248,7 +251,7 @@ def _read_document(bundle: BundleFiles, main_name: str, extraction: Extraction) 
 # --- figures ----------------------------------------------------------------------------------------------
 
 
-def _find_figures(body: str) -> list[_FigureItem]:
+def _find_figures(body: str, prefix_in_preamble: str = "") -> list[_FigureItem]:
     """Every captioned figure in document order, numbered as LaTeX numbers them (per chapter in books)."""
     spans: list[tuple[int, str]] = [(match.start(), match.group(2)) for match in _FIGURE_ENV.finditer(body)]
     inside = [(match.start(), match.end()) for match in _FIGURE_ENV.finditer(body)]
@@ -257,16 +260,27 @@ def _find_figures(body: str) -> list[_FigureItem]:
             spans.append((match.start(), _group_around(body, match.start())))
     spans.sort()
     chapters = [(match.start(), match.group(0)) for match in re.finditer(r"\\chapter\s*(?=[\[{])|\\appendix\b", body)]
+    # Supplementary sections renumber figures: \renewcommand{\thefigure}{S\arabic{figure}}, \setcounter{figure}{0}
+    prefixes = [(match.start(), match.group(1)) for match in _FIGURE_NUMBER_FORMAT.finditer(body)]
+    resets = [match.start() for match in re.finditer(r"\\setcounter\s*\{figure\}\s*\{0\}", body)]
     items: list[_FigureItem] = []
     counters: dict[str, int] = {}
+    counted_until = 0
     for position, environment in spans:
+        if any(counted_until <= reset < position for reset in resets):
+            counters.clear()
+        counted_until = position
         chapter = _chapter_at(chapters, position)
+        prefix = next((text for start, text in reversed(prefixes) if start < position), prefix_in_preamble)
         for figure_latex, caption, labels, panels in _split_environment(environment):
             number = ""
             if caption is not None:  # LaTeX's figure counter steps at each \caption, even an empty one
                 counters[chapter] = counters.get(chapter, 0) + 1
-                number = f"{chapter}.{counters[chapter]}" if chapter else str(counters[chapter])
-            items.append(_FigureItem(len(items) + 1, number, figure_latex, caption, labels, panels, position))
+                number = prefix + (f"{chapter}.{counters[chapter]}" if chapter else str(counters[chapter]))
+            supplementary = prefix.upper().startswith("S")
+            items.append(
+                _FigureItem(len(items) + 1, number, figure_latex, caption, labels, panels, position, supplementary)
+            )
     return items
 
 
@@ -434,6 +448,7 @@ def _extract_figure(
         extractor="latex",
         subfigures=subfigures,
         warnings=warnings,
+        supplementary=item.supplementary,
     )
 
 

@@ -29,6 +29,9 @@ _INCLUDE = re.compile(
     r"|\\(?P<importer>import|subimport|inputfrom|subinputfrom|includefrom|subincludefrom)\*?\s*"
     r"\{(?P<folder>[^}]*)\}\s*\{(?P<file>[^}]+)\}"
 )
+_COUNTER_FORMAT = re.compile(
+    r"the(figure|table|section|subsection|subsubsection|chapter|part|equation|page|footnote|subfigure|enumi+)"
+)
 _NEWCOMMAND = re.compile(r"\\(?:re)?newcommand\*?|\\providecommand\*?|\\DeclareRobustCommand\*?")
 _DEF = re.compile(r"\\[gex]?def\s*\\([A-Za-z@]+)((?:#\d)*)\s*\{")
 _OPERATOR = re.compile(r"\\DeclareMathOperator\*?\s*\{?\\([A-Za-z]+)\}?\s*\{")
@@ -169,10 +172,12 @@ def user_macros(preamble: str) -> dict[str, Macro]:
         if body is not None:
             macros[match.group(1)] = Macro(0, None, f"\\operatorname{{{body[0]}}}")
     # Definitions that define further macros, or call themselves, would not terminate; they are not text.
+    # Counter formats (\thefigure) are read where they are redefined, so they stay as they are.
     return {
         name: macro
         for name, macro in macros.items()
-        if "\\def" not in macro.body
+        if not _COUNTER_FORMAT.fullmatch(name)
+        and "\\def" not in macro.body
         and "newcommand" not in macro.body
         and not re.search(rf"\\{re.escape(name)}(?![A-Za-z@])", macro.body)
     }
