@@ -189,3 +189,15 @@ def test_line_joining_rules():
     assert join_lines(["Pt/", "CeO\u2082"], vocabulary) == "Pt/CeO\u2082"
     assert join_lines(["exam\u00ad", "ined"], vocabulary) == "examined"
     assert join_lines(["e\ufb03cient \ufb01lms at 80 \u25e6C"], vocabulary) == "efficient films at 80 °C"
+
+
+def test_caption_beside_its_figure_and_the_journal_header_bar_is_no_figure():
+    document = pymupdf.open()
+    page = new_page(document)
+    page.draw_rect(pymupdf.Rect(0, 0, 612, 30), color=None, fill=(0.2, 0.3, 0.6))  # a journal's header bar
+    spans(page, 50, 80, [[("Figure 1.", "hebo"), (" A caption set", "helv")], [("in a side column.", "helv")]])
+    raster(page, (160, 60, 560, 300))
+    paragraph(page, (50, 330, 560, 420))
+    [figure] = extract(document).figures
+    assert figure.caption == "A caption set in a side column."
+    assert figure.bbox[0] == pytest.approx(160, abs=3) and figure.bbox[1] == pytest.approx(60, abs=3)

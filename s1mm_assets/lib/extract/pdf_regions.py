@@ -18,6 +18,7 @@ from s1mm_assets.lib.extract.pdf_captions import Caption
 from s1mm_assets.lib.extract.pdf_layout import Block, Box, Page, area, contains, overlap_x, union
 
 _MIN_GRAPHIC_AREA = 300.0  # square points; rules and bullets are smaller
+_FURNITURE_MARGIN = 0.06  # graphics wholly within this share of the page top or bottom are page furniture
 _HEADING = re.compile(
     r"^\s*((\d{1,2}(\.\d{1,2})*|[IVX]+)\.?\s+[A-Z][a-z]|(?i:abstract|introduction|methods?|materials and methods|"
     r"results|discussion|conclusions?|references|acknowledg(e)?ments?)\b)"
@@ -52,7 +53,7 @@ class Columns:
 @dataclasses.dataclass(frozen=True)
 class Region:
     box: Box
-    side: str  # "above" | "below": where the figure is relative to its caption
+    side: str  # "above" | "below" | "left" | "right": where the figure is relative to its caption
     graphic_area: float
 
 
@@ -132,7 +133,9 @@ def page_elements(page: Page, captions: list[Caption], body_size: float, columns
     graphics = [
         box
         for box in page.images + page.vectors
-        if 0 < area(box) < 0.9 * page_area and box[3] > top and box[1] < bottom
+        if 0 < area(box) < 0.9 * page_area
+        and box[3] > max(top, page.height * _FURNITURE_MARGIN)
+        and box[1] < min(bottom, page.height * (1 - _FURNITURE_MARGIN))
     ]
     return PageElements(obstacles, graphics, texts)
 
@@ -146,25 +149,52 @@ def _content_limits(page: Page) -> tuple[float, float]:
 
 
 def candidate_regions(caption: Caption, elements: PageElements, columns: Columns, body_size: float) -> list[Region]:
-    """The figure above the caption and the one below it, where there is one."""
-    return [region for side in ("above", "below") if (region := _grow(caption, elements, columns, body_size, side))]
+    """The figure above the caption and the one below it, where there is one; failing both, the figure beside
+    it (a caption set in a side column), found by the same search turned a quarter."""
+    band = columns.band_for(caption.box)
+    found = [region for side in ("above", "below") if (region := _grow(caption.box, elements, band, body_size, side))]
+    if found:
+        return found
+    turned = PageElements(
+        [(_turn(box), index) for box, index in elements.obstacles],
+        [_turn(box) for box in elements.graphics],
+        [(_turn(box), index) for box, index in elements.texts],
+    )
+    beside = (caption.box[1] - body_size, caption.box[3] + body_size)
+    for side, name in (("above", "left"), ("below", "right")):
+        region = _grow(_turn(caption.box), turned, beside, body_size, side)
+        if region is not None:
+            found.append(Region(_turn(region.box), name, region.graphic_area))
+    return found
+
+
+def _turn(box: Box) -> Box:
+    """Swap the axes: what lies left of a box lies above it after the turn."""
+    return box[1], box[0], box[3], box[2]
 
 
 def choose_region(found: list[Region], caption: Caption, prefer: str | None) -> Region | None:
     if not found:
         return None
-    if len(found) == 2 and prefer is not None:
-        return next(region for region in found if region.side == prefer)
+    preferred = [region for region in found if region.side == prefer]
+    if len(found) == 2 and preferred:
+        return preferred[0]
     # Without a convention to go by, the side whose graphics sit closer to the caption.
     return min(found, key=lambda region: _distance(region, caption))
 
 
 def _distance(region: Region, caption: Caption) -> float:
-    return caption.box[1] - region.box[3] if region.side == "above" else region.box[1] - caption.box[3]
+    return {
+        "above": caption.box[1] - region.box[3],
+        "below": region.box[1] - caption.box[3],
+        "left": caption.box[0] - region.box[2],
+        "right": region.box[0] - caption.box[2],
+    }[region.side]
 
 
-def _grow(caption: Caption, elements: PageElements, columns: Columns, body_size: float, side: str) -> Region | None:
-    band = columns.band_for(caption.box)
+def _grow(
+    caption: Box, elements: PageElements, band: tuple[float, float], body_size: float, side: str
+) -> Region | None:
     region: Box | None = None
     for _ in range(3):  # widen the band to what was found, for figures wider than the caption's column
         grown = _grow_in_band(caption, elements, band, body_size, side)
@@ -181,10 +211,10 @@ def _grow(caption: Caption, elements: PageElements, columns: Columns, body_size:
 
 
 def _grow_in_band(
-    caption: Caption, elements: PageElements, band: tuple[float, float], body_size: float, side: str
+    caption: Box, elements: PageElements, band: tuple[float, float], body_size: float, side: str
 ) -> Box | None:
     above = side == "above"
-    edge = caption.box[1] if above else caption.box[3]
+    edge = caption[1] if above else caption[3]
 
     def in_band(box: Box) -> bool:
         return overlap_x(box, (band[0], 0, band[1], 0)) > min(4.0, (box[2] - box[0]) / 2)
@@ -194,7 +224,7 @@ def _grow_in_band(
 
     limit = 0.0 if above else float("inf")
     for box, _ in elements.obstacles:
-        if box == caption.box or not in_band(box) or not beyond(box):
+        if box == caption or not in_band(box) or not beyond(box):
             continue
         limit = max(limit, box[3]) if above else min(limit, box[1])
     candidates = [box for box in elements.graphics if in_band(box) and beyond(box)]
