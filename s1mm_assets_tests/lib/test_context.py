@@ -35,3 +35,13 @@ def test_context_hash_changes_with_content():
     two = build_context("Title", "Abstract", ["Figure 1 shows y."], "1")
     assert one.sha256() == build_context("Title", "Abstract", ["Figure 1 shows x."], "1").sha256()
     assert one.sha256() != two.sha256()
+
+
+def test_figure_numbers_mentioned_reads_lists_ranges_panels_and_supplements():
+    from s1mm_assets.lib.context import figure_numbers_mentioned
+
+    assert figure_numbers_mentioned("Figs. 3 and 4, Figures 6–8 and figure 10a") == ["3", "4", "6", "7", "8", "10"]
+    assert figure_numbers_mentioned("Figs 1, 2, and 5 (Fig. (9))") == ["1", "2", "5", "9"]
+    assert figure_numbers_mentioned("Fig. S2 and Supplementary Fig. 3; Figure 2.1") == ["S2", "S3", "2.1"]
+    assert figure_numbers_mentioned("Table 3, Eq. 4, configure 5, Figure 2 and Table 7") == ["2"]
+    assert mentions_figure("(Figs. 3 and 4)", "4")

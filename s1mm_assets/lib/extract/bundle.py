@@ -14,6 +14,7 @@ import posixpath
 import re
 import tarfile
 import zipfile
+from pathlib import Path
 
 # A decompression bomb guard: real source bundles stay far below this.
 MAX_UNPACKED_BYTES = 1 << 30
@@ -52,6 +53,23 @@ def open_bundle(filename: str, content: bytes) -> BundleFiles:
     if _JATS_ROOT.search(content[:4096]) or _LATEX_MAIN.search(content):
         return BundleFiles({_basename_or(filename, "main.tex"): content})
     raise UnreadableBundle(f"{filename}: not a PDF, tar, zip, gzip, TeX or JATS file")
+
+
+def read_folder(folder: Path) -> BundleFiles:
+    """A bundle that arrives unpacked: every file below the folder, junk left out, paths relative to it."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(folder.rglob("*")):
+        name = _keep(path.relative_to(folder).as_posix())
+        if name is None or not path.is_file():
+            continue
+        total += path.stat().st_size
+        if total > MAX_UNPACKED_BYTES:
+            raise UnreadableBundle("bundle holds more than 1 GiB")
+        files[name] = path.read_bytes()
+    if not files:
+        raise UnreadableBundle(f"{folder}: an empty folder")
+    return BundleFiles(files)
 
 
 def detect_kind(bundle: BundleFiles) -> str:

@@ -34,13 +34,24 @@ class UnusableImage(ValueError):
     """The figure file cannot become an image: undecodable, degenerate, or its converter is missing."""
 
 
-def figure_image_from_file(name: str, data: bytes, dpi: int = DEFAULT_DPI) -> FigureImage:
+def figure_image_from_file(
+    name: str, data: bytes, dpi: int = DEFAULT_DPI, page: int = 1, angle: int = 0
+) -> FigureImage:
+    """`page` (1-based) picks the page of a multi-page PDF; `angle` rotates counter-clockwise, as
+    `\\includegraphics[page=..., angle=...]` does."""
     suffix = Path(name).suffix.lower()
     if suffix == ".pdf" or data.startswith(b"%PDF"):
-        return rasterise_pdf(data, dpi=dpi)
-    if suffix in (".eps", ".ps") or data.startswith((b"%!PS", b"\xc5\xd0\xd3\xc6")):
-        return rasterise_postscript(data, dpi=dpi)
-    return normalise_raster(data)
+        image = rasterise_pdf(data, dpi=dpi, page_number=max(0, page - 1))
+    elif suffix in (".eps", ".ps") or data.startswith((b"%!PS", b"\xc5\xd0\xd3\xc6")):
+        image = rasterise_postscript(data, dpi=dpi)
+    else:
+        image = normalise_raster(data)
+    return rotate(image, angle) if angle % 360 else image
+
+
+def rotate(image: FigureImage, angle: int) -> FigureImage:
+    with Image.open(io.BytesIO(image.data)) as decoded:
+        return encode_png(decoded.convert("RGB").rotate(angle, expand=True, fillcolor="white"))
 
 
 def normalise_raster(data: bytes) -> FigureImage:
@@ -70,11 +81,18 @@ def rasterise_pdf(data: bytes, dpi: int = DEFAULT_DPI, page_number: int = 0) -> 
         with pymupdf.open(stream=data, filetype="pdf") as document:
             if document.page_count == 0:
                 raise UnusableImage("PDF figure has no pages")
-            pixmap = document[page_number].get_pixmap(dpi=dpi, alpha=False)
+            page = document[min(page_number, document.page_count - 1)]
+            pixmap = page.get_pixmap(dpi=_fitting_dpi(page.rect, dpi), alpha=False)
     except (pymupdf.FileDataError, RuntimeError, ValueError) as error:
         raise UnusableImage(f"PDF figure does not render: {error}") from error
     _check_size(pixmap.width, pixmap.height)
     return FigureImage(data=pixmap.tobytes("png"), format="png", width=pixmap.width, height=pixmap.height)
+
+
+def _fitting_dpi(rect: pymupdf.Rect, dpi: int) -> int:
+    """The requested resolution, lowered for a poster-sized figure so it stays within the pixel limit."""
+    pixels = rect.width * rect.height * (dpi / 72) ** 2
+    return dpi if pixels <= MAX_PIXELS else max(18, int(dpi * (MAX_PIXELS / pixels) ** 0.5))
 
 
 def rasterise_postscript(data: bytes, dpi: int = DEFAULT_DPI) -> FigureImage:

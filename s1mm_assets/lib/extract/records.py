@@ -32,6 +32,7 @@ class ExtractedFigure:
     page: int | None = None  # 1-based, PDFs only
     bbox: tuple[float, float, float, float] | None = None  # PDF points, PDFs only
     warnings: list[str] = dataclasses.field(default_factory=list)
+    supplementary: bool = False  # a supplementary / extended-data figure ("Figure S1", JATS supplementary material)
 
 
 @dataclasses.dataclass(frozen=True)

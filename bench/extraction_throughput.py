@@ -1,0 +1,219 @@
+"""Extraction speed and peak memory per core, against the floor of only reading the same inputs.
+
+    .venv/bin/python bench/extraction_throughput.py [--corpus ../shared/corpus] [--repeat 3] [--no-peer]
+
+- PDF: every PDF of the corpus's `pdf-*` folders. Floors: open each with PyMuPDF and extract every page's plain
+  text (`page.get_text()`), or its text with positions and fonts (`page.get_text("dict")`, what any layout
+  analysis starts from). Extraction: `extract_pdf` at 150 dpi, figure images rendered and encoded; "analysis"
+  is the same with rendering replaced by nothing (figures located, captions and citations read).
+- LaTeX: every bundle of `latex-arxiv-filemanager` and every `latex-*` tree. Floor: reading the tarballs (or
+  folders) into memory. Extraction: the whole LaTeX extraction (Ghostscript for EPS included).
+- Peer: pymupdf4llm writing its pictures of the same PDFs (`--no-peer` skips it).
+
+Each mode runs in its own child process, one at a time on one core, so the peak resident memory (ru_maxrss)
+belongs to that mode alone. Time is CPU time (the process and its children, e.g. Ghostscript): on a shared
+machine wall time measures the neighbours too. Modes alternate within each repeat; the figures are medians of
+`--repeat` runs. Prints Markdown for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def pdf_files(corpus: Path) -> list[Path]:
+    return sorted(path for folder in sorted(corpus.glob("pdf-*")) for path in folder.rglob("*.pdf"))
+
+
+def latex_inputs(corpus: Path) -> list[Path]:
+    from s1mm_assets.lib.extract.evaluation import latex_units
+
+    bundles = sorted(
+        path for path in (corpus / "latex-arxiv-filemanager").rglob("*") if path.name.endswith(("gz", "tgz"))
+    )
+    return bundles + [folder for _, folder, _ in latex_units(corpus)]
+
+
+# --- the modes, each run in a child process ---------------------------------------------------------------------
+
+
+def pdf_floor(paths: list[str]) -> int:
+    import pymupdf
+
+    pages = 0
+    for path in paths:
+        with pymupdf.open(path) as document:
+            for page in document:
+                page.get_text()
+                pages += 1
+    return pages
+
+
+def pdf_floor_dict(paths: list[str]) -> int:
+    import pymupdf
+
+    pages = 0
+    for path in paths:
+        with pymupdf.open(path) as document:
+            for page in document:
+                page.get_text("dict")
+                pages += 1
+    return pages
+
+
+def pdf_analysis(paths: list[str]) -> int:
+    import pymupdf
+
+    from s1mm_assets.lib.extract import pdf_layout
+
+    # Rendering replaced by an empty pixmap: what is left is finding figures, captions and citations.
+    pdf_layout.Page.render = lambda self, box, dpi: pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 32, 32))
+    return pdf_extraction(paths)
+
+
+def pdf_extraction(paths: list[str]) -> int:
+    import pymupdf
+
+    from s1mm_assets.lib.extract import BundleFiles, extract_files
+
+    pages = 0
+    for path in paths:
+        data = Path(path).read_bytes()
+        extract_files(BundleFiles({"paper.pdf": data}), "pdf", dpi=150)
+        with pymupdf.open(stream=data, filetype="pdf") as document:
+            pages += document.page_count
+    return pages
+
+
+def pdf_peer(paths: list[str]) -> int:
+    os.dup2(2, 1)  # pymupdf4llm prints notices on stdout
+    import pymupdf
+    import pymupdf4llm
+
+    pages = 0
+    for path in paths:
+        with tempfile.TemporaryDirectory() as images, pymupdf.open(path) as document:
+            pymupdf4llm.to_json(document, write_images=True, image_path=images, use_ocr=False)
+            pages += document.page_count
+    return pages
+
+
+def latex_floor(paths: list[str]) -> int:
+    from s1mm_assets.lib.extract import open_bundle
+    from s1mm_assets.lib.extract.bundle import read_folder
+
+    for path in map(Path, paths):
+        read_folder(path) if path.is_dir() else open_bundle(path.name, path.read_bytes())
+    return 0
+
+
+def latex_extraction(paths: list[str]) -> int:
+    from s1mm_assets.lib.extract.batch import extract_path
+
+    for path in map(Path, paths):
+        extract_path(path, dpi=150)
+    return 0
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed(mode: str, paths: list[str]) -> tuple[float, float, int, int]:
+    started, cpu = time.perf_counter(), _cpu_seconds()
+    pages = globals()[mode](paths)
+    return (
+        _cpu_seconds() - cpu,
+        time.perf_counter() - started,
+        pages,
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    )
+
+
+def run_once(mode: str, paths: list[Path]) -> tuple[float, float, int, int]:
+    with multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(_timed, (mode, [str(path) for path in paths]))
+
+
+def summarise(mode: str, paths: list[Path], runs: list[tuple[float, float, int, int]]) -> dict:
+    return {
+        "mode": mode,
+        "seconds": statistics.median(run[0] for run in runs),
+        "wall_seconds": statistics.median(run[1] for run in runs),
+        "papers": len(paths),
+        "pages": runs[0][2],
+        "peak_rss_mib": max(run[3] for run in runs) / 1024,
+        "runs": [run[0] for run in runs],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write every number here")
+    arguments = parser.parse_args()
+    pdfs, latex = pdf_files(arguments.corpus), latex_inputs(arguments.corpus)
+    if not pdfs:
+        print(f"no corpus at {arguments.corpus}", file=sys.stderr)
+        return 2
+    plan = {
+        "pdf_floor": pdfs,
+        "pdf_floor_dict": pdfs,
+        "pdf_analysis": pdfs,
+        "pdf_extraction": pdfs,
+        "latex_floor": latex,
+        "latex_extraction": latex,
+    }
+    runs: dict[str, list] = {mode: [] for mode in plan}
+    for _ in range(arguments.repeat):
+        for mode, paths in plan.items():
+            runs[mode].append(run_once(mode, paths))
+    results = {mode: summarise(mode, plan[mode], runs[mode]) for mode in plan}
+    if not arguments.no_peer:
+        results["pdf_peer"] = summarise("pdf_peer", pdfs, [run_once("pdf_peer", pdfs)])
+    print(f"CPU seconds of one process (machine: {os.cpu_count()} cores), median of {arguments.repeat} runs.\n")
+    print(
+        "| input | mode | papers | pages | CPU s | papers/s | pages/s | peak RSS MiB | speed vs floor "
+        "| memory vs floor |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    rows = [
+        ("PDF", "floor: PyMuPDF open + get_text()", "pdf_floor", "pdf_floor"),
+        ("PDF", 'floor: PyMuPDF open + get_text("dict")', "pdf_floor_dict", "pdf_floor"),
+        ("PDF", "s1mm analysis (no rendering)", "pdf_analysis", "pdf_floor"),
+        ("PDF", "s1mm extraction (150 dpi)", "pdf_extraction", "pdf_floor"),
+        ("PDF", "pymupdf4llm pictures (peer, 1 run)", "pdf_peer", "pdf_floor"),
+        ("LaTeX", "floor: read tarballs / folders", "latex_floor", "latex_floor"),
+        ("LaTeX", "s1mm extraction (150 dpi)", "latex_extraction", "latex_floor"),
+    ]
+    for kind, name, key, floor_key in rows:
+        if key not in results:
+            continue
+        result, floor = results[key], results[floor_key]
+        pages = f"{result['pages'] / result['seconds']:.0f}" if result["pages"] else "-"
+        print(
+            f"| {kind} | {name} | {result['papers']} | {result['pages'] or '-'} | {result['seconds']:.2f} "
+            f"| {result['papers'] / result['seconds']:.2f} | {pages} | {result['peak_rss_mib']:.0f} "
+            f"| {floor['seconds'] / result['seconds']:.2f} | {result['peak_rss_mib'] / floor['peak_rss_mib']:.2f} |"
+        )
+    if arguments.json:
+        arguments.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

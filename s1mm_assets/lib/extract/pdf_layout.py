@@ -1,0 +1,210 @@
+"""What is on a PDF page, read in one pass: text lines with their fonts, raster images and vector paths.
+
+The page's content stream is interpreted once into a display list; the text (with vector paths collected
+alongside, MuPDF's `TEXT_COLLECT_VECTORS`) and the image positions are read from that list, and figure regions
+are later rendered from it too, so a page costs little more than extracting its text.
+
+Document-wide facts the figure finder needs live here as well: the body text size, and the running headers
+and footers (lines near the page edge that repeat from page to page), which are neither body text nor figure.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+import re
+import typing
+
+import pymupdf
+
+Box = tuple[float, float, float, float]
+
+# Text with the vector paths; image pixels stay out of it (copying them is most of the cost of a text dict).
+_TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
+_IMAGE_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_IMAGES
+_BOLD = 16  # span flag
+_EDGE_ZONE = 0.09
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_PAGE_NUMBER = re.compile(
+    r"^(page\s*)?[#ivxl]+(\s*(of|/)\s*#)?$"
+)  # share of the page height at the top and bottom where running headers and footers sit
+
+
+class Span(typing.NamedTuple):
+    text: str
+    size: float
+    bold: bool
+    font: str
+
+
+@dataclasses.dataclass
+class Line:
+    box: Box
+    spans: list[Span]
+    block: int  # index of the block on its page
+
+    @functools.cached_property
+    def text(self) -> str:
+        return "".join(span.text for span in self.spans)
+
+    @functools.cached_property
+    def size(self) -> float:
+        """The size most of the line's characters are set in."""
+        if len(self.spans) == 1:
+            return round(self.spans[0].size, 1)
+        weights: dict[float, int] = {}
+        for span in self.spans:
+            size = round(span.size, 1)
+            weights[size] = weights.get(size, 0) + len(span.text.strip())
+        return max(weights, key=weights.__getitem__)
+
+
+@dataclasses.dataclass
+class Block:
+    box: Box
+    lines: list[Line]
+
+    @functools.cached_property
+    def text(self) -> str:
+        return " ".join(line.text.strip() for line in self.lines)
+
+    @functools.cached_property
+    def size(self) -> float:
+        if len(self.lines) == 1:
+            return self.lines[0].size
+        weights: dict[float, int] = {}
+        for line in self.lines:
+            weights[line.size] = weights.get(line.size, 0) + len(line.text)
+        return max(weights, key=weights.__getitem__)
+
+    @functools.cached_property
+    def words(self) -> int:
+        """Words of two letters or more: tick labels and numbers in tables do not count."""
+        return sum(len(_WORD.findall(line.text)) for line in self.lines)
+
+
+@dataclasses.dataclass
+class Page:
+    index: int  # 0-based
+    width: float
+    height: float
+    blocks: list[Block]
+    images: list[Box]
+    vectors: list[Box]
+    display_list: pymupdf.DisplayList | None  # None once the page is known to hold no figure to render
+    edge_blocks: set[int] = dataclasses.field(default_factory=set)  # running headers / footers
+
+    @functools.cached_property
+    def lines(self) -> list[Line]:
+        return [line for block in self.blocks for line in block.lines]
+
+    def render(self, box: Box, dpi: int) -> pymupdf.Pixmap:
+        if self.display_list is None:
+            raise ValueError(f"page {self.index + 1} was read without keeping what renders it")
+        zoom = dpi / 72
+        return self.display_list.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=pymupdf.Rect(box), alpha=False)
+
+
+def read_page(page: pymupdf.Page) -> Page:
+    display_list = page.get_displaylist()
+    text = pymupdf.TextPage(display_list.get_textpage(flags=_TEXT_FLAGS)).extractDICT()
+    blocks: list[Block] = []
+    vectors: list[Box] = []
+    for raw in text["blocks"]:
+        if raw["type"] == 3:
+            vectors.append(tuple(raw["bbox"]))
+        elif raw["type"] == 0:
+            block = _read_block(raw, len(blocks))
+            if block is not None:
+                blocks.append(block)
+    images: list[Box | None] = []
+    if page.get_images():  # a second replay of the display list, only where the page has images at all
+        page_box = (0.0, 0.0, page.rect.width, page.rect.height)
+        image_blocks = pymupdf.TextPage(display_list.get_textpage(flags=_IMAGE_FLAGS)).extractBLOCKS()
+        images = [_clip(tuple(raw[:4]), page_box) for raw in image_blocks if raw[6] == 1]
+    return Page(
+        index=page.number,
+        width=page.rect.width,
+        height=page.rect.height,
+        blocks=blocks,
+        images=[box for box in images if box is not None],
+        vectors=vectors,
+        display_list=display_list,
+    )
+
+
+def _read_block(raw: dict, index: int) -> Block | None:
+    lines = []
+    for raw_line in raw["lines"]:
+        if abs(raw_line["dir"][1]) > 0.1:
+            continue  # rotated text: axis titles and margin stamps, never body text or a caption start
+        raw_spans = raw_line["spans"]
+        if not any(span["text"].strip() for span in raw_spans):
+            continue
+        spans = [Span(span["text"], span["size"], bool(span["flags"] & _BOLD), span["font"]) for span in raw_spans]
+        lines.append(Line(tuple(raw_line["bbox"]), spans, index))
+    if not lines:
+        return None
+    return Block(union([line.box for line in lines]), lines)
+
+
+def body_text_size(pages: list[Page]) -> float:
+    """The font size most of the document's characters are set in."""
+    weights: collections.Counter[float] = collections.Counter()
+    for page in pages:
+        for block in page.blocks:
+            weights[block.size] += sum(len(line.text) for line in block.lines)
+    return weights.most_common(1)[0][0] if weights else 10.0
+
+
+def mark_running_heads(pages: list[Page]) -> None:
+    """Flag blocks near the top or bottom edge whose text (digits aside) recurs on other pages."""
+    seen: collections.Counter[str] = collections.Counter()
+    candidates = []
+    for page in pages:
+        for index, block in enumerate(page.blocks):
+            near_edge = block.box[3] <= page.height * _EDGE_ZONE or block.box[1] >= page.height * (1 - _EDGE_ZONE)
+            if near_edge:
+                key = re.sub(r"\d+", "#", block.text.strip().lower())
+                candidates.append((page, index, key))
+                seen[key] += 1
+    recurring = 3 if len(pages) >= 4 else 2
+    for page, index, key in candidates:
+        if seen[key] >= min(recurring, len(pages)) or _PAGE_NUMBER.match(key):
+            page.edge_blocks.add(index)
+
+
+def union(boxes: list[Box]) -> Box:
+    return (
+        min(box[0] for box in boxes),
+        min(box[1] for box in boxes),
+        max(box[2] for box in boxes),
+        max(box[3] for box in boxes),
+    )
+
+
+def _clip(box: Box, bounds: Box) -> Box | None:
+    clipped = (max(box[0], bounds[0]), max(box[1], bounds[1]), min(box[2], bounds[2]), min(box[3], bounds[3]))
+    return clipped if clipped[2] > clipped[0] and clipped[3] > clipped[1] else None
+
+
+def area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def overlap_x(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+
+
+def overlap_y(a: Box, b: Box) -> float:
+    return max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def contains(outer: Box, inner: Box, tolerance: float = 1.0) -> bool:
+    return (
+        inner[0] >= outer[0] - tolerance
+        and inner[1] >= outer[1] - tolerance
+        and inner[2] <= outer[2] + tolerance
+        and inner[3] <= outer[3] + tolerance
+    )

@@ -1,0 +1,203 @@
+"""PDF rules on small pages the test lays out itself: caption labels, layouts, text, mentions, scans."""
+
+import pymupdf
+import pytest
+
+from s1mm_assets.lib.extract import BundleFiles, extract_files
+from s1mm_assets.lib.extract.pdf_text import Vocabulary, join_lines
+from s1mm_assets_tests import bundles
+
+BODY = (
+    "The measurements were repeated three times under the same conditions and the results agreed within the "
+    "stated uncertainty, which we estimate from the spread of the repeated runs over several days."
+)
+
+
+def new_page(document: pymupdf.Document) -> pymupdf.Page:
+    return document.new_page(width=612, height=792)
+
+
+def spans(page: pymupdf.Page, x: float, y: float, lines: list[list[tuple[str, str]]], size: float = 9) -> None:
+    """Lines of text made of (text, font) spans: "hebo" is Helvetica bold, "helv" regular."""
+    for index, line in enumerate(lines):
+        left = x
+        for text, font in line:
+            page.insert_text((left, y + index * size * 1.25), text, fontsize=size, fontname=font)
+            left += pymupdf.get_text_length(text, fontname=font, fontsize=size)
+
+
+def paragraph(page: pymupdf.Page, rect: tuple[float, float, float, float], text: str = BODY) -> None:
+    page.insert_textbox(pymupdf.Rect(rect), text, fontsize=10)
+
+
+def raster(page: pymupdf.Page, rect: tuple[float, float, float, float], seed: int = 0) -> None:
+    width, height = int(rect[2] - rect[0]), int(rect[3] - rect[1])
+    page.insert_image(pymupdf.Rect(rect), stream=bundles.png_bytes(width, height, seed=seed))
+
+
+def plot(page: pymupdf.Page, rect: tuple[float, float, float, float], legend: str = "data") -> None:
+    """A vector plot: frame, curve, tick labels and a legend in small type."""
+    x0, y0, x1, y1 = rect
+    page.draw_rect(pymupdf.Rect(rect), color=(0, 0, 0))
+    page.draw_polyline([(x0, y1 - 10), ((x0 + x1) / 2, (y0 + y1) / 2), (x1, y0 + 10)], color=(0.8, 0, 0), width=2)
+    for index in range(5):
+        page.insert_text((x0 + index * (x1 - x0) / 4 - 3, y1 + 9), str(index * 10), fontsize=6)
+    page.insert_text((x1 - 60, y0 + 12), legend, fontsize=6)
+
+
+def extract(document: pymupdf.Document, dpi: int = 150):
+    return extract_files(BundleFiles({"paper.pdf": document.tobytes()}), "pdf", dpi=dpi)
+
+
+@pytest.mark.parametrize(
+    ("label", "number", "supplementary"),
+    [
+        ([("Figure 3.", "helv"), (" Rates rise.", "helv")], "3", False),
+        ([("Fig. 3:", "helv"), (" Rates rise.", "helv")], "3", False),
+        ([("FIGURE 3", "hebo"), (" Rates rise.", "helv")], "3", False),
+        ([("Fig. 3", "hebo"), (" Rates rise.", "helv")], "3", False),  # BMC: a bold label, no punctuation
+        ([("Supplementary Figure S1.", "helv"), (" Rates rise.", "helv")], "S1", True),
+        ([("Supplementary Fig. 2 |", "hebo"), (" Rates rise.", "helv")], "S2", True),
+    ],
+)
+def test_caption_labels(label, number, supplementary):
+    document = pymupdf.open()
+    page = new_page(document)
+    raster(page, (150, 100, 450, 300))
+    spans(page, 72, 320, [label])
+    [figure] = extract(document).figures
+    assert (figure.number, figure.caption, figure.supplementary) == (number, "Rates rise.", supplementary)
+
+
+def test_a_paragraph_opening_with_figure_n_is_not_a_caption():
+    document = pymupdf.open()
+    page = new_page(document)
+    raster(page, (150, 100, 450, 300))
+    spans(page, 72, 320, [[("Figure 1.", "hebo"), (" The real caption.", "helv")]])
+    paragraph(page, (72, 360, 540, 420), "Figure 1 shows the rates rising with time, as discussed in the text.")
+    raster(page, (150, 440, 450, 600), seed=3)  # a graphic next to the sentence does not make it a caption
+    paragraph(page, (72, 610, 540, 660), "Figure 2 illustrates nothing: there is no second figure.")
+    extraction = extract(document)
+    assert [(figure.number, figure.caption) for figure in extraction.figures] == [("1", "The real caption.")]
+    assert extraction.figures[0].citing_paragraphs == [
+        "Figure 1 shows the rates rising with time, as discussed in the text."
+    ]
+
+
+def test_caption_above_its_figure_and_below_in_the_same_document():
+    document = pymupdf.open()
+    page = new_page(document)
+    spans(page, 72, 80, [[("Figure 1.", "hebo"), (" Caption above.", "helv")]])
+    raster(page, (150, 95, 450, 280))
+    paragraph(page, (72, 300, 540, 360))
+    plot(page, (150, 380, 450, 560))
+    spans(page, 72, 585, [[("Figure 2.", "hebo"), (" Caption below.", "helv")]])
+    first, second = extract(document).figures
+    assert first.bbox[1] == pytest.approx(95, abs=3) and first.bbox[3] == pytest.approx(280, abs=3)
+    assert second.bbox[1] == pytest.approx(380, abs=3) and second.bbox[3] >= 560  # tick labels included
+    assert first.caption == "Caption above." and second.caption == "Caption below."
+
+
+def test_two_column_page_keeps_the_figure_in_its_column():
+    document = pymupdf.open()
+    page = new_page(document)
+    for top in (60, 200, 340, 480):
+        paragraph(page, (50, top, 296, top + 130))  # the left column, beside the figure
+    paragraph(page, (316, 60, 562, 190))
+    plot(page, (330, 210, 550, 380), legend="Fig. 1 fit")
+    spans(page, 316, 400, [[("Figure 1.", "hebo"), (" A plot in the right column.", "helv")]])
+    paragraph(page, (316, 430, 562, 560), "As Fig. 1 shows, the fit is good. " + BODY)
+    [figure] = extract(document).figures
+    x0, y0, x1, y1 = figure.bbox
+    assert x0 >= 316 and y0 == pytest.approx(210, abs=3) and x1 <= 562 and y1 <= 400
+    # The legend inside the plot mentions "Fig. 1" but is no citing paragraph.
+    assert [text[:30] for text in figure.citing_paragraphs] == ["As Fig. 1 shows, the fit is go"]
+
+
+def test_paragraph_continued_across_a_column_break_is_one_citing_paragraph():
+    document = pymupdf.open()
+    page = new_page(document)
+    raster(page, (330, 60, 550, 200))
+    spans(page, 316, 215, [[("Figure 1.", "hebo"), (" Image.", "helv")]])
+    paragraph(page, (50, 600, 296, 760), BODY + " The first half ends in the middle of a sentence that goes")
+    paragraph(page, (316, 260, 562, 400), "on in the other column and cites Figure 1 there. " + BODY)
+    for top in (60, 200, 340, 470):
+        paragraph(page, (50, top, 296, top + 120))
+    [figure] = extract(document).figures
+    [cited] = figure.citing_paragraphs
+    assert "sentence that goes on in the other column and cites Figure 1 there." in cited
+
+
+def test_caption_lines_broken_after_hyphens_slashes_and_soft_hyphens():
+    document = pymupdf.open()
+    page = new_page(document)
+    raster(page, (150, 100, 450, 300))
+    lines = [
+        [("Figure 1.", "hebo"), (" The conse-", "helv")],
+        [("quences of a zeolite-", "helv")],
+        [("supported Pt/", "helv")],
+        [("CeO2 catalyst, exam\u00ad", "helv")],
+        [("ined closely.", "helv")],
+    ]
+    spans(page, 72, 320, lines)
+    paragraph(page, (72, 400, 540, 460), "The consequences for zeolite-supported catalysts are examined here.")
+    [figure] = extract(document).figures
+    assert figure.caption == "The consequences of a zeolite-supported Pt/CeO2 catalyst, examined closely."
+
+
+def test_scanned_pages_are_quarantined_and_text_pages_still_read():
+    document = pymupdf.open()
+    page = new_page(document)
+    raster(page, (150, 100, 450, 300))
+    spans(page, 72, 320, [[("Figure 1.", "hebo"), (" From the text page.", "helv")]])
+    scanned = new_page(document)
+    raster(scanned, (20, 20, 592, 772), seed=4)
+    extraction = extract(document)
+    assert [figure.caption for figure in extraction.figures] == ["From the text page."]
+    assert [(problem.figure_key, problem.reason) for problem in extraction.problems] == [("page-2", "scanned_page")]
+
+
+def test_region_is_rendered_at_the_requested_resolution():
+    document = pymupdf.open()
+    page = new_page(document)
+    raster(page, (150, 100, 450, 300))
+    spans(page, 72, 320, [[("Figure 1.", "hebo"), (" Resolution.", "helv")]])
+    low, high = extract(document, dpi=72).figures[0], extract(document, dpi=300).figures[0]
+    assert high.image.width == pytest.approx(low.image.width * 300 / 72, rel=0.02)
+    assert low.image.width == pytest.approx(low.bbox[2] - low.bbox[0], abs=2)
+
+
+def test_caption_without_a_figure_is_reported():
+    document = pymupdf.open()
+    page = new_page(document)
+    paragraph(page, (72, 60, 540, 200))
+    spans(page, 72, 320, [[("Figure 1.", "hebo"), (" A caption whose figure is text only.", "helv")]])
+    extraction = extract(document)
+    assert extraction.figures == []
+    assert [(problem.figure_key, problem.reason) for problem in extraction.problems] == [
+        ("figure-1", "no_figure_region")
+    ]
+
+
+def test_line_joining_rules():
+    vocabulary = Vocabulary(["consequences matter", "a zeolite-supported catalyst", "signal processing"])
+    assert join_lines(["The conse-", "quences"], vocabulary) == "The consequences"
+    assert join_lines(["a zeolite-", "supported one"], vocabulary) == "a zeolite-supported one"
+    assert join_lines(["signal-", "processing"], vocabulary) == "signal-processing"  # two known words
+    assert join_lines(["unknown hyphen-", "ation"], vocabulary) == "unknown hyphenation"
+    assert join_lines(["CO2-", "Reduction"], vocabulary) == "CO2-Reduction"
+    assert join_lines(["Pt/", "CeO\u2082"], vocabulary) == "Pt/CeO\u2082"
+    assert join_lines(["exam\u00ad", "ined"], vocabulary) == "examined"
+    assert join_lines(["e\ufb03cient \ufb01lms at 80 \u25e6C"], vocabulary) == "efficient films at 80 °C"
+
+
+def test_caption_beside_its_figure_and_the_journal_header_bar_is_no_figure():
+    document = pymupdf.open()
+    page = new_page(document)
+    page.draw_rect(pymupdf.Rect(0, 0, 612, 30), color=None, fill=(0.2, 0.3, 0.6))  # a journal's header bar
+    spans(page, 50, 80, [[("Figure 1.", "hebo"), (" A caption set", "helv")], [("in a side column.", "helv")]])
+    raster(page, (160, 60, 560, 300))
+    paragraph(page, (50, 330, 560, 420))
+    [figure] = extract(document).figures
+    assert figure.caption == "A caption set in a side column."
+    assert figure.bbox[0] == pytest.approx(160, abs=3) and figure.bbox[1] == pytest.approx(60, abs=3)
