@@ -1,3 +1,4 @@
+import datetime
 import io
 
 from PIL import Image
@@ -72,3 +73,23 @@ def test_single_gzipped_tex_file_is_a_latex_bundle():
     assert extraction.extractor == "latex"
     assert extraction.title == "Measuring Flow with DeepFlow"
     assert extraction.figures == []
+
+
+def test_title_block_and_date_macros_never_leak_into_extracted_text():
+    # A paragraph that holds \maketitle cites a figure: its text must not carry a title block or today's date.
+    source = bundles.LATEX_MAIN.replace("\\maketitle", "\\maketitle \\today{} Figure~\\ref{fig:velocity} opens.")
+    extraction = extract_bundle("paper.tar.gz", bundles.tar_gz({"main.tex": source, **_results_and_figures()}))
+    citing = " ".join(paragraph for figure in extraction.figures for paragraph in figure.citing_paragraphs)
+    assert "Figure 1 opens." in citing
+    assert "GIVEN" not in citing and "=====" not in citing
+    assert str(datetime.date.today().year) not in citing
+
+
+def _results_and_figures() -> dict[str, bytes | str]:
+    return {
+        "sections/results.tex": bundles.LATEX_RESULTS,
+        "figs/velocity.pdf": bundles.pdf_figure_bytes(),
+        "figs/micro.jpg": bundles.jpeg_bytes(),
+        "figs/left.png": bundles.png_bytes(seed=2),
+        "figs/right.png": bundles.png_bytes(seed=3),
+    }

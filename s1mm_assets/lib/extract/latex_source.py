@@ -292,6 +292,9 @@ _TEXT_CONTEXT.add_context_category(
                 *("mathbf", "mathit", "mathsf", "mathtt", "boldsymbol", "bm", "mathbfit"),
             )
         ),
+        # pylatexenc prints a title block and the date it runs on; extracted text must not depend on the day.
+        MacroTextSpec("maketitle", ""),
+        MacroTextSpec("today", ""),
         MacroTextSpec("num", "%(2)s"),
         MacroTextSpec("SI", "%(2)s %(3)s"),
         MacroTextSpec("qty", "%(2)s %(3)s"),
