@@ -45,6 +45,4 @@ def test_pdf_figures_have_exact_captions_pages_and_citing_sentences(papers):
             assert (figure.caption, figure.page) == (truth.caption, truth.page)
             assert set(truth.citing_sentences) <= set(citing_sentences(figure.citing_paragraphs, figure.number))
             found += 1
-    # The generator sets the right column of a two-column first page over the title block; a figure there
-    # overlaps the abstract and is not recovered. Every other figure is.
-    assert found >= 0.85 * expected_total
+    assert found == expected_total

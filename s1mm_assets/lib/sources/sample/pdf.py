@@ -49,6 +49,8 @@ class _Flow:
         self.page = document.new_page(width=page_rect.width, height=page_rect.height)
         self.column = 0
         self.y = _MARGIN
+        # Columns start below whatever runs across the page (the title block on page 1), not at the margin.
+        self.top = _MARGIN
         self.bottom = page_rect.height - _MARGIN
 
     @property
@@ -63,9 +65,10 @@ class _Flow:
             pymupdf.Rect(_MARGIN, self.y, _MARGIN + width, self.y + height + 2), markup, css=self.css + css
         )
         self.y += height + _SPACING
+        self.top = self.y
 
     def reserve(self, height: float) -> pymupdf.Rect:
-        if self.y + height > self.bottom and self.y > _MARGIN:
+        if self.y + height > self.bottom and self.y > self.top:
             self.next_column()
         rect = pymupdf.Rect(self.x0, self.y, self.x0 + self.width, self.y + height)
         self.y += height + _SPACING
@@ -76,7 +79,8 @@ class _Flow:
         if self.column == self.columns:
             self.page = self.document.new_page(width=self.page_rect.width, height=self.page_rect.height)
             self.column = 0
-        self.y = _MARGIN
+            self.top = _MARGIN
+        self.y = self.top
 
     def text(self, markup: str, css: str = "") -> None:
         height = measure(markup, self.width, self.css + css)
@@ -90,7 +94,7 @@ class _Flow:
             taken = len(sentences)
             while taken > 1 and measure(_p(sentences[:taken]), self.width, self.css) > room:
                 taken -= 1
-            if measure(_p(sentences[:taken]), self.width, self.css) > room and self.y > _MARGIN:
+            if measure(_p(sentences[:taken]), self.width, self.css) > room and self.y > self.top:
                 self.next_column()
                 continue
             self.text(_p(sentences[:taken]))
@@ -185,6 +189,7 @@ def _typeset(content: PaperContent, design: _Design) -> tuple[pymupdf.Document, 
     abstract = " ".join(to_html(sentence) for sentence in content.abstract)
     flow.full_width_text(f"<p><b>Abstract.</b> {abstract}</p>", "p {font-size: 9.5pt;}")
     flow.y += _SPACING
+    flow.top = flow.y
 
     expected: list[ExpectedFigure] = []
     for section in content.sections:
