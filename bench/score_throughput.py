@@ -10,6 +10,10 @@ the weights' values.
     .venv/bin/python bench/score_throughput.py --threads 1             # CPU, the numbers in BENCHMARKS.md
     .venv/bin/python bench/score_throughput.py --device cuda --figures 512 --base-figures 128   # a GPU
 
+A GPU machine without the extraction stack (PyMuPDF) scores figures prepared elsewhere: `--save-figures DIR`
+writes the sample figures (images + `figures.jsonl`) and stops; `--figures-dir DIR` reads them instead of
+generating partitions.
+
 Each configuration runs `--repeats` times side by side in one process; the median is reported, with the ratio
 to the tiny model's median. Model loading is timed once, separately.
 """
@@ -17,6 +21,7 @@ to the tiny model's median. Model loading is timed once, separately.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -29,15 +34,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from s1mm_assets.lib.caption import ContextFusionBackend  # noqa: E402
-from s1mm_assets.lib.lake import Lake  # noqa: E402
 from s1mm_assets.lib.score.clip import ClipModel  # noqa: E402
 from s1mm_assets.lib.score.perplexity import MaskedLanguageModel  # noqa: E402
-from s1mm_assets.lib.sources import open_source_backend  # noqa: E402
-from s1mm_assets.lib.stages.captions import enhance_captions  # noqa: E402
-from s1mm_assets.lib.stages.contexts import build_contexts  # noqa: E402
-from s1mm_assets.lib.stages.figures import extract_figures  # noqa: E402
-from s1mm_assets.lib.stages.raw_papers import collect_papers  # noqa: E402
 from s1mm_assets_tests.models import save_tiny_clip, save_tiny_masked_lm  # noqa: E402
 
 PARTITIONS = [
@@ -48,9 +46,20 @@ PARTITIONS = [
 ]
 
 
-def sample_figures(lake: Lake, count: int) -> list[tuple[str, str, str]]:
-    """(image path, raw caption, enhanced caption) of the first `count` figures of the sample partitions."""
-    backend = open_source_backend("sample", sample_papers_per_partition=8)
+def sample_figures(folder: Path, count: int) -> list[tuple[str, str, str]]:
+    """(image path, raw caption, enhanced caption) of the first `count` figures of the sample partitions, the
+    images written under `folder`."""
+    from s1mm_assets.lib.caption import ContextFusionBackend
+    from s1mm_assets.lib.lake import Lake
+    from s1mm_assets.lib.sources import open_source_backend
+    from s1mm_assets.lib.stages.captions import enhance_captions
+    from s1mm_assets.lib.stages.contexts import build_contexts
+    from s1mm_assets.lib.stages.figures import extract_figures
+    from s1mm_assets.lib.stages.raw_papers import collect_papers
+
+    lake = Lake(str(folder / "lake"))
+    # About 3.5 figures a sample paper, four partitions.
+    backend = open_source_backend("sample", sample_papers_per_partition=max(8, count // 12 + 1))
     figures: list[tuple[str, str, str]] = []
     for source, month in PARTITIONS:
         collect_papers(lake, backend, source, month)
@@ -60,7 +69,10 @@ def sample_figures(lake: Lake, count: int) -> list[tuple[str, str, str]]:
         captions = {row["figure_id"]: row for row in lake.read_table("captions", source, month).to_pylist()}
         for figure in lake.read_table("figures", source, month).to_pylist():
             enhanced = captions[figure["figure_id"]]["enhanced_caption"] or ""
-            figures.append((figure["image_path"], figure["raw_caption"] or "", enhanced))
+            image = folder / "images" / f"{len(figures):05d}.{figure['image_path'].rsplit('.', 1)[-1]}"
+            image.parent.mkdir(parents=True, exist_ok=True)
+            image.write_bytes(lake.read_bytes(figure["image_path"]))
+            figures.append((str(image), figure["raw_caption"] or "", enhanced))
         if len(figures) >= count:
             break
     if len(figures) < count:
@@ -68,9 +80,29 @@ def sample_figures(lake: Lake, count: int) -> list[tuple[str, str, str]]:
     return figures[:count]
 
 
-def clip_seconds(clip: ClipModel, lake: Lake, figures: list, batch_size: int) -> float:
+def save_figures(figures: list[tuple[str, str, str]], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "figures.jsonl", "w") as lines:
+        for index, (image, raw, enhanced) in enumerate(figures):
+            name = f"{index:05d}{Path(image).suffix}"
+            (folder / name).write_bytes(Path(image).read_bytes())
+            lines.write(json.dumps({"image": name, "raw": raw, "enhanced": enhanced}) + "\n")
+
+
+def load_figures(folder: Path, count: int) -> list[tuple[str, str, str]]:
+    rows = [json.loads(line) for line in (folder / "figures.jsonl").read_text().splitlines()]
+    if len(rows) < count:
+        raise SystemExit(f"only {len(rows)} prepared figures in {folder}; ask for fewer")
+    return [(str(folder / row["image"]), row["raw"], row["enhanced"]) for row in rows[:count]]
+
+
+def _read_file(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def clip_seconds(clip: ClipModel, figures: list, batch_size: int) -> float:
     start = time.perf_counter()
-    images = clip.image_embeddings([path for path, _, _ in figures], lake.read_bytes, batch_size)
+    images = clip.image_embeddings([path for path, _, _ in figures], _read_file, batch_size)
     clip.caption_scores(images, [raw for _, raw, _ in figures], batch_size)
     clip.caption_scores(images, [enhanced for _, _, enhanced in figures], batch_size)
     if clip.device.startswith("cuda"):
@@ -86,14 +118,15 @@ def perplexity_seconds(lm: MaskedLanguageModel, figures: list, batch_size: int) 
     return time.perf_counter() - start
 
 
-def full_size_clip(folder: Path, device: str) -> ClipModel:
-    """ViT-B-32 with random weights written to a file, loaded by architecture name + weights file."""
+def full_size_clip(folder: Path, architecture: str, device: str) -> ClipModel:
+    """An open_clip architecture (ViT-B-32 by default) with random weights written to a file, loaded by
+    architecture name + weights file."""
     import open_clip
 
     torch.manual_seed(0)
-    weights = folder / "vit-b-32-random.pt"
-    torch.save(open_clip.create_model("ViT-B-32").state_dict(), weights)
-    return ClipModel.load("ViT-B-32", str(weights), device=device)
+    weights = folder / f"{architecture}-random.pt"
+    torch.save(open_clip.create_model(architecture).state_dict(), weights)
+    return ClipModel.load(architecture, str(weights), device=device)
 
 
 def full_size_masked_lm(folder: Path, captions: list[str], device: str) -> MaskedLanguageModel:
@@ -116,6 +149,10 @@ def full_size_masked_lm(folder: Path, captions: list[str], device: str) -> Maske
     )
 
 
+def _millions(clip: ClipModel) -> int:
+    return round(sum(parameter.numel() for parameter in clip.model.parameters()) / 1e6)
+
+
 def timed_load(make):
     start = time.perf_counter()
     model = make()
@@ -130,14 +167,24 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0: torch's default")
+    parser.add_argument("--clip-architecture", default="ViT-B-32", help="the full-size CLIP (open_clip name)")
+    parser.add_argument("--save-figures", type=Path, help="write the sample figures here and stop")
+    parser.add_argument("--figures-dir", type=Path, help="score figures written by --save-figures")
     arguments = parser.parse_args()
     if arguments.threads:
         torch.set_num_threads(arguments.threads)
 
     with tempfile.TemporaryDirectory(prefix="s1mm-bench-") as scratch:
         folder = Path(scratch)
-        lake = Lake(str(folder / "lake"))
-        figures = sample_figures(lake, max(arguments.figures, arguments.base_figures))
+        wanted = max(arguments.figures, arguments.base_figures)
+        if arguments.figures_dir:
+            figures = load_figures(arguments.figures_dir, wanted)
+        else:
+            figures = sample_figures(folder, wanted)
+        if arguments.save_figures:
+            save_figures(figures, arguments.save_figures)
+            print(f"{len(figures)} figures written to {arguments.save_figures}")
+            return 0
         device = arguments.device
         print(
             f"# {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, torch "
@@ -147,7 +194,7 @@ def main() -> int:
         tiny_clip, tiny_clip_load = timed_load(
             lambda: ClipModel.load(str(save_tiny_clip(folder / "clip")), device=device)
         )
-        big_clip, big_clip_load = timed_load(lambda: full_size_clip(folder, device))
+        big_clip, big_clip_load = timed_load(lambda: full_size_clip(folder, arguments.clip_architecture, device))
         captions = [text for _, raw, enhanced in figures for text in (raw, enhanced)]
         tiny_lm, tiny_lm_load = timed_load(
             lambda: MaskedLanguageModel.load(
@@ -163,14 +210,14 @@ def main() -> int:
                 "tiny (3.4 M params)",
                 tiny_clip_load,
                 arguments.figures,
-                lambda n: clip_seconds(tiny_clip, lake, figures[:n], arguments.batch_size),
+                lambda n: clip_seconds(tiny_clip, figures[:n], arguments.batch_size),
             ),
             (
                 "CLIP",
-                "ViT-B-32 size (151 M)",
+                f"{arguments.clip_architecture} size ({_millions(big_clip)} M)",
                 big_clip_load,
                 arguments.figures,
-                lambda n: clip_seconds(big_clip, lake, figures[:n], arguments.batch_size),
+                lambda n: clip_seconds(big_clip, figures[:n], arguments.batch_size),
             ),
             (
                 "pseudo-perplexity",
