@@ -73,7 +73,8 @@ serve: install
 	env --default-signal=INT $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install
-	$(BIN)/ruff check s1mm_assets s1mm_assets_tests
+	$(BIN)/ruff check s1mm_assets s1mm_assets_tests bench
+	$(BIN)/ruff format --check s1mm_assets s1mm_assets_tests bench
 
 clean:
 	rm -rf "$(S1MM_HOME)"
