@@ -22,6 +22,8 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from s1mm_assets.lib.sources.base import SOURCES, PaperSourceBackend
 from s1mm_assets.lib.sources.sample import ExpectedFigure, GeneratedPaper, SampleSource
+from s1mm_assets.lib.sources.sample.figures import _make_scatter
+from s1mm_assets.lib.sources.sample.topics import Axis, ScatterVocab
 
 MONTH = "2024-03"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -423,3 +425,14 @@ def test_chemrxiv_bundle_is_a_typeset_pdf(partitions):
                     # The raster figure is the largest image on its page (vector plots embed small ones too).
                     largest = max(page.get_image_info(xrefs=True), key=lambda info: abs(pymupdf.Rect(info["bbox"])))
                     assert_image_not_blank(document.extract_image(largest["xref"])["image"])
+
+
+def test_scatter_of_percentages_clipped_at_a_bound_reports_r_zero_not_nan():
+    """A falling trend of percentages can sit at 100 % throughout; the figure and its caption then say
+    r = 0.00 (no correlation to report) instead of printing "r = nan"."""
+    vocab = ScatterVocab(Axis("dose", "mg"), Axis("viability", "%"), "wells", ("control",), slope_sign=-1)
+    panels = [_make_scatter(vocab, np.random.default_rng(seed)) for seed in range(40)]
+    saturated = [panel for panel in panels if np.ptp(np.concatenate(panel.y)) == 0]
+    assert saturated, "no seed gave percentages all at the bound; the test would prove nothing"
+    assert all(np.isfinite(panel.pearson_r) for panel in panels)
+    assert all(panel.pearson_r == 0.0 for panel in saturated)

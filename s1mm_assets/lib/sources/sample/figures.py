@@ -348,7 +348,8 @@ def _make_scatter(vocab: ScatterVocab, rng: np.random.Generator) -> ScatterPanel
         ys = [np.clip(40.0 + 7.0 * y, 0.0, 100.0) for y in ys]
     all_x, all_y = np.concatenate(xs), np.concatenate(ys)
     fitted_slope, fitted_intercept = np.polyfit(all_x, all_y, 1)
-    pearson_r = float(np.corrcoef(all_x, all_y)[0, 1])
+    # Percentages clipped at a bound can all be equal: no correlation to report, rather than "r = nan".
+    pearson_r = float(np.corrcoef(all_x, all_y)[0, 1]) if np.ptp(all_y) > 0 else 0.0
     return ScatterPanel(
         vocab.x,
         vocab.y,
