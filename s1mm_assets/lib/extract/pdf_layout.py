@@ -40,48 +40,34 @@ class Span(typing.NamedTuple):
 
 @dataclasses.dataclass
 class Line:
+    """A line of text; its text and size are read when the page is (every line needs them), its spans only
+    when asked for (caption labels, the title)."""
+
     box: Box
-    spans: list[Span]
+    text: str
+    size: float  # the size most of the line's characters are set in
     block: int  # index of the block on its page
+    raw_spans: list[tuple[str, float, int, str]] = dataclasses.field(repr=False)  # text, size, flags, font
 
     @functools.cached_property
-    def text(self) -> str:
-        return "".join(span.text for span in self.spans)
-
-    @functools.cached_property
-    def size(self) -> float:
-        """The size most of the line's characters are set in."""
-        if len(self.spans) == 1:
-            return round(self.spans[0].size, 1)
-        weights: dict[float, int] = {}
-        for span in self.spans:
-            size = round(span.size, 1)
-            weights[size] = weights.get(size, 0) + len(span.text.strip())
-        return max(weights, key=weights.__getitem__)
+    def spans(self) -> list[Span]:
+        return [Span(text, size, bool(flags & _BOLD), font) for text, size, flags, font in self.raw_spans]
 
 
 @dataclasses.dataclass
 class Block:
     box: Box
     lines: list[Line]
+    size: float  # the size most of the block's characters are set in
 
     @functools.cached_property
     def text(self) -> str:
         return " ".join(line.text.strip() for line in self.lines)
 
     @functools.cached_property
-    def size(self) -> float:
-        if len(self.lines) == 1:
-            return self.lines[0].size
-        weights: dict[float, int] = {}
-        for line in self.lines:
-            weights[line.size] = weights.get(line.size, 0) + len(line.text)
-        return max(weights, key=weights.__getitem__)
-
-    @functools.cached_property
     def words(self) -> int:
         """Words of two letters or more: tick labels and numbers in tables do not count."""
-        return sum(len(_WORD.findall(line.text)) for line in self.lines)
+        return len(_WORD.findall(self.text))  # the lines joined by spaces: no word spans two lines
 
 
 @dataclasses.dataclass
@@ -135,18 +121,36 @@ def read_page(page: pymupdf.Page) -> Page:
 
 
 def _read_block(raw: dict, index: int) -> Block | None:
+    # The hot loop of reading a page (every line of the document passes here): plain loops, no helper calls.
     lines = []
     for raw_line in raw["lines"]:
         if abs(raw_line["dir"][1]) > 0.1:
             continue  # rotated text: axis titles and margin stamps, never body text or a caption start
         raw_spans = raw_line["spans"]
-        if not any(span["text"].strip() for span in raw_spans):
+        text = "".join([span["text"] for span in raw_spans])
+        if not text.strip():
             continue
-        spans = [Span(span["text"], span["size"], bool(span["flags"] & _BOLD), span["font"]) for span in raw_spans]
-        lines.append(Line(tuple(raw_line["bbox"]), spans, index))
+        if len(raw_spans) == 1:
+            size = round(raw_spans[0]["size"], 1)
+        else:
+            weights: dict[float, int] = {}
+            for span in raw_spans:
+                span_size = round(span["size"], 1)
+                weights[span_size] = weights.get(span_size, 0) + len(span["text"].strip())
+            size = max(weights, key=weights.__getitem__)
+        # What the spans are made of, kept small: the page's dictionary is let go once it is read.
+        kept = [(span["text"], span["size"], span["flags"], span["font"]) for span in raw_spans]
+        lines.append(Line(tuple(raw_line["bbox"]), text, size, index, kept))
     if not lines:
         return None
-    return Block(union([line.box for line in lines]), lines)
+    if len(lines) == 1:
+        size = lines[0].size
+    else:
+        weights = {}
+        for line in lines:
+            weights[line.size] = weights.get(line.size, 0) + len(line.text)
+        size = max(weights, key=weights.__getitem__)
+    return Block(union([line.box for line in lines]), lines, size)
 
 
 def body_text_size(pages: list[Page]) -> float:
