@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
+import operator
 import re
 import typing
 
@@ -24,6 +25,7 @@ Box = tuple[float, float, float, float]
 _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _IMAGE_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_IMAGES
 _BOLD = 16  # span flag
+_SPAN_FIELDS = operator.itemgetter("text", "size", "flags", "font")
 _EDGE_ZONE = 0.09
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _PAGE_NUMBER = re.compile(
@@ -126,20 +128,23 @@ def _read_block(raw: dict, index: int) -> Block | None:
     for raw_line in raw["lines"]:
         if abs(raw_line["dir"][1]) > 0.1:
             continue  # rotated text: axis titles and margin stamps, never body text or a caption start
-        raw_spans = raw_line["spans"]
-        text = "".join([span["text"] for span in raw_spans])
+        # What the spans are made of, kept small: the page's dictionary is let go once it is read.
+        kept = list(map(_SPAN_FIELDS, raw_line["spans"]))
+        text = "".join([span[0] for span in kept])
         if not text.strip():
             continue
-        if len(raw_spans) == 1:
-            size = round(raw_spans[0]["size"], 1)
+        if len(kept) == 1:
+            size = round(kept[0][1], 1)
         else:
+            # Characters per size as printed, then per size rounded: a line has few distinct sizes, many spans.
+            exact: dict[float, int] = {}
+            for span_text, span_size, _, _ in kept:
+                exact[span_size] = exact.get(span_size, 0) + len(span_text.strip())
             weights: dict[float, int] = {}
-            for span in raw_spans:
-                span_size = round(span["size"], 1)
-                weights[span_size] = weights.get(span_size, 0) + len(span["text"].strip())
+            for span_size, characters in exact.items():
+                rounded = round(span_size, 1)
+                weights[rounded] = weights.get(rounded, 0) + characters
             size = max(weights, key=weights.__getitem__)
-        # What the spans are made of, kept small: the page's dictionary is let go once it is read.
-        kept = [(span["text"], span["size"], span["flags"], span["font"]) for span in raw_spans]
         lines.append(Line(tuple(raw_line["bbox"]), text, size, index, kept))
     if not lines:
         return None
