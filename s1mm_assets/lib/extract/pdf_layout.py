@@ -11,6 +11,7 @@ and footers (lines near the page edge that repeat from page to page), which are 
 from __future__ import annotations
 
 import collections
+import collections.abc
 import dataclasses
 import functools
 import operator
@@ -78,9 +79,9 @@ class Page:
     width: float
     height: float
     blocks: list[Block]
-    images: list[Box]
+    images: list[Box]  # read only on pages that may hold a figure or have no text
     vectors: list[Box]
-    display_list: pymupdf.DisplayList | None  # None once the page is known to hold no figure to render
+    display_list: pymupdf.DisplayList | None  # None where no line may open a figure caption
     edge_blocks: set[int] = dataclasses.field(default_factory=set)  # running headers / footers
 
     @functools.cached_property
@@ -94,7 +95,9 @@ class Page:
         return self.display_list.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=pymupdf.Rect(box), alpha=False)
 
 
-def read_page(page: pymupdf.Page) -> Page:
+def read_page(page: pymupdf.Page, may_open_figure_caption: collections.abc.Callable[[str], bool]) -> Page:
+    """The page's text and vector paths; where a line may open a figure caption, also its image positions and
+    what renders it (kept for later; on other pages it would only hold memory)."""
     display_list = page.get_displaylist()
     text = pymupdf.TextPage(display_list.get_textpage(flags=_TEXT_FLAGS)).extractDICT()
     blocks: list[Block] = []
@@ -106,8 +109,11 @@ def read_page(page: pymupdf.Page) -> Page:
             block = _read_block(raw, len(blocks))
             if block is not None:
                 blocks.append(block)
+    holds_figure = any(may_open_figure_caption(line.text) for block in blocks for line in block.lines)
     images: list[Box | None] = []
-    if page.get_images():  # a second replay of the display list, only where the page has images at all
+    # Image positions bound figures and tell scanned pages (no text) apart: a second replay of the display list,
+    # only on those pages and only where the page has images at all.
+    if (holds_figure or not blocks) and page.get_images():
         page_box = (0.0, 0.0, page.rect.width, page.rect.height)
         image_blocks = pymupdf.TextPage(display_list.get_textpage(flags=_IMAGE_FLAGS)).extractBLOCKS()
         images = [_clip(tuple(raw[:4]), page_box) for raw in image_blocks if raw[6] == 1]
@@ -118,7 +124,7 @@ def read_page(page: pymupdf.Page) -> Page:
         blocks=blocks,
         images=[box for box in images if box is not None],
         vectors=vectors,
-        display_list=display_list,
+        display_list=display_list if holds_figure else None,
     )
 
 
