@@ -41,20 +41,22 @@ class Span(typing.NamedTuple):
     font: str
 
 
-@dataclasses.dataclass
 class Line:
     """A line of text; its text and size are read when the page is (every line needs them), its spans only
-    when asked for (caption labels, the title)."""
+    when asked for (caption labels, the title). A plain class with slots: documents have tens of thousands."""
 
-    box: Box
-    text: str
-    size: float  # the size most of the line's characters are set in
-    block: int  # index of the block on its page
-    raw_spans: list[tuple[str, float, int, str]] = dataclasses.field(repr=False)  # text, size, flags, font
+    __slots__ = ("box", "text", "size", "block", "_span_fields")
 
-    @functools.cached_property
+    def __init__(self, box: Box, text: str, size: float, block: int, span_fields: list[tuple[str, float, int, str]]):
+        self.box = box
+        self.text = text
+        self.size = size  # the size most of the line's characters are set in
+        self.block = block  # index of the block on its page
+        self._span_fields = span_fields  # text, size, flags, font of each span
+
+    @property
     def spans(self) -> list[Span]:
-        return [Span(text, size, bool(flags & _BOLD), font) for text, size, flags, font in self.raw_spans]
+        return [Span(text, size, bool(flags & _BOLD), font) for text, size, flags, font in self._span_fields]
 
 
 @dataclasses.dataclass
