@@ -58,6 +58,7 @@ def extract(document: pymupdf.Document, dpi: int = 150):
         ([("Fig. 3", "hebo"), (" Rates rise.", "helv")], "3", False),  # BMC: a bold label, no punctuation
         ([("Supplementary Figure S1.", "helv"), (" Rates rise.", "helv")], "S1", True),
         ([("Supplementary Fig. 2 |", "hebo"), (" Rates rise.", "helv")], "S2", True),
+        ([("Suppl. Fig. 4.", "helv"), (" Rates rise.", "helv")], "S4", True),
     ],
 )
 def test_caption_labels(label, number, supplementary):

@@ -20,7 +20,7 @@ from PIL import Image
 from s1mm_assets.lib.context import figure_numbers_mentioned
 from s1mm_assets.lib.extract.bundle import BundleFiles
 from s1mm_assets.lib.extract.images import MIN_SIDE
-from s1mm_assets.lib.extract.pdf_captions import Caption, find_captions
+from s1mm_assets.lib.extract.pdf_captions import Caption, find_captions, may_open_figure_caption
 from s1mm_assets.lib.extract.pdf_layout import (
     Box,
     Page,
@@ -43,7 +43,6 @@ from s1mm_assets.lib.extract.records import ExtractedFigure, Extraction, FigureI
 
 _SCANNED_IMAGE_SHARE = 0.5
 _PHOTOGRAPHIC_SHARE = 0.6  # regions this much covered by raster images are encoded as JPEG
-_MAY_OPEN_CAPTION = re.compile(r"\s*(?:\w+\s+){0,2}(?:Fig|FIG)")
 _SENTENCE_END = re.compile(r"[.!?:][\"')\]\d,\s]*$")
 
 
@@ -71,16 +70,8 @@ def extract_pdf(bundle: BundleFiles, dpi: int = 150) -> Extraction:
     return extraction
 
 
-def _read(page: pymupdf.Page) -> Page:
-    """The page's layout; what renders it is kept only where a line could open a figure caption."""
-    layout = read_page(page)
-    if not any(_MAY_OPEN_CAPTION.match(line.text) for line in layout.lines):
-        layout.display_list = None
-    return layout
-
-
 def extract_document(document: pymupdf.Document, extraction: Extraction, dpi: int) -> None:
-    pages = [_read(page) for page in document]
+    pages = [read_page(page, may_open_figure_caption) for page in document]
     if not any(page.blocks for page in pages):
         extraction.problems.append(FigureProblem("", "no_text_layer", "image-only (scanned) PDF"))
         return

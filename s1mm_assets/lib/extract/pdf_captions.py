@@ -27,6 +27,16 @@ _MENTION_VERBS = re.compile(
 )
 
 
+def may_open_figure_caption(text: str) -> bool:
+    """A line that `find_captions` would weigh as a figure caption's first line."""
+    match = CAPTION_LABEL.match(text)
+    return match is not None and not _is_table(match)
+
+
+def _is_table(match: re.Match) -> bool:
+    return match.group("kind").lower().startswith("tab")
+
+
 @dataclasses.dataclass
 class Caption:
     page: int  # 0-based page index
@@ -89,7 +99,7 @@ def _caption_from(
     text = join_lines([line.text for line in lines], vocabulary)
     label = CAPTION_LABEL.match(text)
     caption_text = text[label.end() :].strip() if label else text
-    kind = "table" if match.group("kind").lower().startswith("tab") else "figure"
+    kind = "table" if _is_table(match) else "figure"
     supplementary = bool(match.group("prefix")) or match.group("number").startswith("S")
     number = match.group("number")
     if match.group("prefix") and not number.startswith("S"):

@@ -11,8 +11,10 @@ and footers (lines near the page edge that repeat from page to page), which are 
 from __future__ import annotations
 
 import collections
+import collections.abc
 import dataclasses
 import functools
+import operator
 import re
 import typing
 
@@ -24,6 +26,7 @@ Box = tuple[float, float, float, float]
 _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _IMAGE_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_IMAGES
 _BOLD = 16  # span flag
+_SPAN_FIELDS = operator.itemgetter("text", "size", "flags", "font")
 _EDGE_ZONE = 0.09
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _PAGE_NUMBER = re.compile(
@@ -38,50 +41,38 @@ class Span(typing.NamedTuple):
     font: str
 
 
-@dataclasses.dataclass
 class Line:
-    box: Box
-    spans: list[Span]
-    block: int  # index of the block on its page
+    """A line of text; its text and size are read when the page is (every line needs them), its spans only
+    when asked for (caption labels, the title). A plain class with slots: documents have tens of thousands."""
 
-    @functools.cached_property
-    def text(self) -> str:
-        return "".join(span.text for span in self.spans)
+    __slots__ = ("box", "text", "size", "block", "_span_fields")
 
-    @functools.cached_property
-    def size(self) -> float:
-        """The size most of the line's characters are set in."""
-        if len(self.spans) == 1:
-            return round(self.spans[0].size, 1)
-        weights: dict[float, int] = {}
-        for span in self.spans:
-            size = round(span.size, 1)
-            weights[size] = weights.get(size, 0) + len(span.text.strip())
-        return max(weights, key=weights.__getitem__)
+    def __init__(self, box: Box, text: str, size: float, block: int, span_fields: list[tuple[str, float, int, str]]):
+        self.box = box
+        self.text = text
+        self.size = size  # the size most of the line's characters are set in
+        self.block = block  # index of the block on its page
+        self._span_fields = span_fields  # text, size, flags, font of each span
+
+    @property
+    def spans(self) -> list[Span]:
+        return [Span(text, size, bool(flags & _BOLD), font) for text, size, flags, font in self._span_fields]
 
 
 @dataclasses.dataclass
 class Block:
     box: Box
     lines: list[Line]
+    size: float  # the size most of the block's characters are set in
 
     @functools.cached_property
     def text(self) -> str:
         return " ".join(line.text.strip() for line in self.lines)
 
     @functools.cached_property
-    def size(self) -> float:
-        if len(self.lines) == 1:
-            return self.lines[0].size
-        weights: dict[float, int] = {}
-        for line in self.lines:
-            weights[line.size] = weights.get(line.size, 0) + len(line.text)
-        return max(weights, key=weights.__getitem__)
-
-    @functools.cached_property
     def words(self) -> int:
         """Words of two letters or more: tick labels and numbers in tables do not count."""
-        return sum(len(_WORD.findall(line.text)) for line in self.lines)
+        return len(_WORD.findall(self.text))  # the lines joined by spaces: no word spans two lines
 
 
 @dataclasses.dataclass
@@ -90,9 +81,9 @@ class Page:
     width: float
     height: float
     blocks: list[Block]
-    images: list[Box]
+    images: list[Box]  # read only on pages that may hold a figure or have no text
     vectors: list[Box]
-    display_list: pymupdf.DisplayList | None  # None once the page is known to hold no figure to render
+    display_list: pymupdf.DisplayList | None  # None where no line may open a figure caption
     edge_blocks: set[int] = dataclasses.field(default_factory=set)  # running headers / footers
 
     @functools.cached_property
@@ -106,7 +97,9 @@ class Page:
         return self.display_list.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=pymupdf.Rect(box), alpha=False)
 
 
-def read_page(page: pymupdf.Page) -> Page:
+def read_page(page: pymupdf.Page, may_open_figure_caption: collections.abc.Callable[[str], bool]) -> Page:
+    """The page's text and vector paths; where a line may open a figure caption, also its image positions and
+    what renders it (kept for later; on other pages it would only hold memory)."""
     display_list = page.get_displaylist()
     text = pymupdf.TextPage(display_list.get_textpage(flags=_TEXT_FLAGS)).extractDICT()
     blocks: list[Block] = []
@@ -118,8 +111,11 @@ def read_page(page: pymupdf.Page) -> Page:
             block = _read_block(raw, len(blocks))
             if block is not None:
                 blocks.append(block)
+    holds_figure = any(may_open_figure_caption(line.text) for block in blocks for line in block.lines)
     images: list[Box | None] = []
-    if page.get_images():  # a second replay of the display list, only where the page has images at all
+    # Image positions bound figures and tell scanned pages (no text) apart: a second replay of the display list,
+    # only on those pages and only where the page has images at all.
+    if (holds_figure or not blocks) and page.get_images():
         page_box = (0.0, 0.0, page.rect.width, page.rect.height)
         image_blocks = pymupdf.TextPage(display_list.get_textpage(flags=_IMAGE_FLAGS)).extractBLOCKS()
         images = [_clip(tuple(raw[:4]), page_box) for raw in image_blocks if raw[6] == 1]
@@ -130,23 +126,44 @@ def read_page(page: pymupdf.Page) -> Page:
         blocks=blocks,
         images=[box for box in images if box is not None],
         vectors=vectors,
-        display_list=display_list,
+        display_list=display_list if holds_figure else None,
     )
 
 
 def _read_block(raw: dict, index: int) -> Block | None:
+    # The hot loop of reading a page (every line of the document passes here): plain loops, no helper calls.
     lines = []
     for raw_line in raw["lines"]:
         if abs(raw_line["dir"][1]) > 0.1:
             continue  # rotated text: axis titles and margin stamps, never body text or a caption start
-        raw_spans = raw_line["spans"]
-        if not any(span["text"].strip() for span in raw_spans):
+        # What the spans are made of, kept small: the page's dictionary is let go once it is read.
+        kept = list(map(_SPAN_FIELDS, raw_line["spans"]))
+        text = "".join([span[0] for span in kept])
+        if not text.strip():
             continue
-        spans = [Span(span["text"], span["size"], bool(span["flags"] & _BOLD), span["font"]) for span in raw_spans]
-        lines.append(Line(tuple(raw_line["bbox"]), spans, index))
+        if len(kept) == 1:
+            size = round(kept[0][1], 1)
+        else:
+            # Characters per size as printed, then per size rounded: a line has few distinct sizes, many spans.
+            exact: dict[float, int] = {}
+            for span_text, span_size, _, _ in kept:
+                exact[span_size] = exact.get(span_size, 0) + len(span_text.strip())
+            weights: dict[float, int] = {}
+            for span_size, characters in exact.items():
+                rounded = round(span_size, 1)
+                weights[rounded] = weights.get(rounded, 0) + characters
+            size = max(weights, key=weights.__getitem__)
+        lines.append(Line(tuple(raw_line["bbox"]), text, size, index, kept))
     if not lines:
         return None
-    return Block(union([line.box for line in lines]), lines)
+    if len(lines) == 1:
+        size = lines[0].size
+    else:
+        weights = {}
+        for line in lines:
+            weights[line.size] = weights.get(line.size, 0) + len(line.text)
+        size = max(weights, key=weights.__getitem__)
+    return Block(union([line.box for line in lines]), lines, size)
 
 
 def body_text_size(pages: list[Page]) -> float:

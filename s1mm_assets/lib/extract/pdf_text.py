@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*")
 _HYPHENS = "-\u2010\u2011"
-_BROKEN_WORD = re.compile(r"[^\W\d_]+[-\u2010\u2011]\n")
+# Anchored at a word's start: tried from every letter of every word, the search is quadratic in word length.
+_BROKEN_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]+[-\u2010\u2011]\n")
 _RUN_ON = "/\u2013\u2014"  # a line ending in these continues the same token
 _SOFT_HYPHEN = "\u00ad"
 # TeX's $^\circ$C prints a ring operator or a white bullet where a reader sees a degree sign.
