@@ -101,9 +101,7 @@ class CaptionCache:
         """Cached rows by key digest, from every batch file and the compacted file."""
         rows: dict[str, dict] = {}
         for path in self._files():
-            with self.lake.fs.open(path, "rb") as handle:
-                table = pq.read_table(handle)
-            for row in table.to_pylist():
+            for row in self.lake.read_parquet(path).to_pylist():
                 rows[row["cache_key"]] = row
         return rows
 

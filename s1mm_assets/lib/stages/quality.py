@@ -12,8 +12,6 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
-import pyarrow.parquet as pq
-
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.release import licenses
 from s1mm_assets.lib.score import grounding
@@ -215,8 +213,7 @@ def _released_before(lake: Lake, source: str, month: str) -> list[Candidate]:
         released_source, released_month = path.rstrip("/").split("/")[-3:-1]
         if _partition_order(released_source, released_month) >= order:
             continue
-        with lake.fs.open(path, "rb") as handle:
-            metadata = pq.read_table(handle)
+        metadata = lake.read_parquet(path)
         if "image_sha256" not in metadata.column_names:
             continue
         phashes = (
