@@ -46,9 +46,9 @@ PARTITIONS = [
 ]
 
 
-def sample_figures(folder: Path, count: int) -> list[tuple[str, str, str]]:
-    """(image path, raw caption, enhanced caption) of the first `count` figures of the sample partitions, the
-    images written under `folder`."""
+def sample_figures(scratch: Path, images: Path, count: int) -> list[tuple[str, str, str]]:
+    """(image path, raw caption, enhanced caption) of the first `count` figures of the sample partitions; the
+    partitions are made under `scratch`, the images written to `images`."""
     from s1mm_assets.lib.caption import ContextFusionBackend
     from s1mm_assets.lib.lake import Lake
     from s1mm_assets.lib.sources import open_source_backend
@@ -57,7 +57,8 @@ def sample_figures(folder: Path, count: int) -> list[tuple[str, str, str]]:
     from s1mm_assets.lib.stages.figures import extract_figures
     from s1mm_assets.lib.stages.raw_papers import collect_papers
 
-    lake = Lake(str(folder / "lake"))
+    lake = Lake(str(scratch / "lake"))
+    images.mkdir(parents=True, exist_ok=True)
     # About 3.5 figures a sample paper, four partitions.
     backend = open_source_backend("sample", sample_papers_per_partition=max(8, count // 12 + 1))
     figures: list[tuple[str, str, str]] = []
@@ -67,26 +68,23 @@ def sample_figures(folder: Path, count: int) -> list[tuple[str, str, str]]:
         build_contexts(lake, source, month)
         enhance_captions(lake, source, month, ContextFusionBackend())
         captions = {row["figure_id"]: row for row in lake.read_table("captions", source, month).to_pylist()}
-        for figure in lake.read_table("figures", source, month).to_pylist():
+        for figure in lake.read_table("figures", source, month).to_pylist()[: count - len(figures)]:
             enhanced = captions[figure["figure_id"]]["enhanced_caption"] or ""
-            image = folder / "images" / f"{len(figures):05d}.{figure['image_path'].rsplit('.', 1)[-1]}"
-            image.parent.mkdir(parents=True, exist_ok=True)
+            image = images / f"{len(figures):05d}.{figure['image_path'].rsplit('.', 1)[-1]}"
             image.write_bytes(lake.read_bytes(figure["image_path"]))
             figures.append((str(image), figure["raw_caption"] or "", enhanced))
         if len(figures) >= count:
             break
     if len(figures) < count:
         raise SystemExit(f"only {len(figures)} sample figures; ask for fewer")
-    return figures[:count]
+    return figures
 
 
 def save_figures(figures: list[tuple[str, str, str]], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    """The captions beside the images `sample_figures` already wrote to `folder`."""
     with open(folder / "figures.jsonl", "w") as lines:
-        for index, (image, raw, enhanced) in enumerate(figures):
-            name = f"{index:05d}{Path(image).suffix}"
-            (folder / name).write_bytes(Path(image).read_bytes())
-            lines.write(json.dumps({"image": name, "raw": raw, "enhanced": enhanced}) + "\n")
+        for image, raw, enhanced in figures:
+            lines.write(json.dumps({"image": Path(image).name, "raw": raw, "enhanced": enhanced}) + "\n")
 
 
 def load_figures(folder: Path, count: int) -> list[tuple[str, str, str]]:
@@ -168,8 +166,9 @@ def main() -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0: torch's default")
     parser.add_argument("--clip-architecture", default="ViT-B-32", help="the full-size CLIP (open_clip name)")
-    parser.add_argument("--save-figures", type=Path, help="write the sample figures here and stop")
-    parser.add_argument("--figures-dir", type=Path, help="score figures written by --save-figures")
+    prepared = parser.add_mutually_exclusive_group()
+    prepared.add_argument("--save-figures", type=Path, help="write the sample figures here and stop")
+    prepared.add_argument("--figures-dir", type=Path, help="score figures written by --save-figures")
     arguments = parser.parse_args()
     if arguments.threads:
         torch.set_num_threads(arguments.threads)
@@ -180,7 +179,7 @@ def main() -> int:
         if arguments.figures_dir:
             figures = load_figures(arguments.figures_dir, wanted)
         else:
-            figures = sample_figures(folder, wanted)
+            figures = sample_figures(folder, arguments.save_figures or folder / "images", wanted)
         if arguments.save_figures:
             save_figures(figures, arguments.save_figures)
             print(f"{len(figures)} figures written to {arguments.save_figures}")
