@@ -95,14 +95,18 @@ class Lake:
             raise PartitionMissing(f"{table} has no partition source={source} month={month} {extra or ''}".strip())
         return _conform(self.read_parquet(self.path(relative)), TABLES[table])
 
-    def read_parquet(self, path: str) -> pa.Table:
-        """A Parquet file of the lake (a full filesystem path), parsed from its bytes in memory. Never from a
-        Python file object: pyarrow then finishes reading on its own threads after returning and may abort the
-        process at exit ("terminate called without an active exception", apache/arrow#34314, #33975), which
-        made `s1mm verify` exit with SIGABRT about once in ten runs on a busy machine."""
+    def read_parquet(self, path: str, columns: Sequence[str] | None = None) -> pa.Table:
+        """A Parquet file of the lake (a full filesystem path), parsed from its bytes in memory; only those of
+        `columns` that it has, when given. Never from a Python file object: pyarrow then finishes reading on its
+        own threads after returning and may abort the process at exit ("terminate called without an active
+        exception", apache/arrow#34314, #33975), which made `s1mm verify` exit with SIGABRT about once in ten
+        runs on a busy machine."""
         with self.fs.open(path, "rb") as handle:
             data = handle.read()
-        return pq.read_table(pa.BufferReader(data))
+        if columns is not None:
+            present = set(pq.read_schema(pa.BufferReader(data)).names)
+            columns = [column for column in columns if column in present]
+        return pq.read_table(pa.BufferReader(data), columns=columns)
 
     def has_partition(self, table: str, source: str, month: str, **extra: str) -> bool:
         relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
