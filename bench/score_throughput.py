@@ -15,7 +15,8 @@ writes the sample figures (images + `figures.jsonl`) and stops; `--figures-dir D
 generating partitions.
 
 Each configuration runs `--repeats` times side by side in one process; the median is reported, with the ratio
-to the tiny model's median. Model loading is timed once, separately.
+to the tiny model's median. Model loading is timed once, separately. "images on 1 thread" is the tiny CLIP with
+its images read and preprocessed on one thread instead of the loader pool (one per core, at most 8).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from s1mm_assets.lib.score import clip as clip_module  # noqa: E402
 from s1mm_assets.lib.score.clip import ClipModel  # noqa: E402
 from s1mm_assets.lib.score.perplexity import MaskedLanguageModel  # noqa: E402
 from s1mm_assets_tests.models import save_tiny_clip, save_tiny_masked_lm  # noqa: E402
@@ -106,6 +108,16 @@ def clip_seconds(clip: ClipModel, figures: list, batch_size: int) -> float:
     if clip.device.startswith("cuda"):
         torch.cuda.synchronize()
     return time.perf_counter() - start
+
+
+def one_loader_thread_clip_seconds(clip: ClipModel, figures: list, batch_size: int) -> float:
+    """`clip_seconds` with the images read and preprocessed on one thread, as before the loader pool."""
+    default = clip_module._loader_threads
+    clip_module._loader_threads = lambda: 1
+    try:
+        return clip_seconds(clip, figures, batch_size)
+    finally:
+        clip_module._loader_threads = default
 
 
 def perplexity_seconds(lm: MaskedLanguageModel, figures: list, batch_size: int) -> float:
@@ -210,6 +222,13 @@ def main() -> int:
                 tiny_clip_load,
                 arguments.figures,
                 lambda n: clip_seconds(tiny_clip, figures[:n], arguments.batch_size),
+            ),
+            (
+                "CLIP",
+                "tiny, images on 1 thread",
+                tiny_clip_load,
+                arguments.figures,
+                lambda n: one_loader_thread_clip_seconds(tiny_clip, figures[:n], arguments.batch_size),
             ),
             (
                 "CLIP",

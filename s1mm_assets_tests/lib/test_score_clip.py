@@ -2,6 +2,7 @@
 
 import json
 import math
+import time
 
 import pytest
 
@@ -9,6 +10,7 @@ pytest.importorskip("open_clip", reason="scoring models need the ml extra: pip i
 
 import torch  # noqa: E402
 
+from s1mm_assets.lib.score import clip as clip_module  # noqa: E402
 from s1mm_assets.lib.score.clip import ClipModel  # noqa: E402
 from s1mm_assets.lib.score.figure_type import FIGURE_TYPES, classify  # noqa: E402
 from s1mm_assets_tests import bundles  # noqa: E402
@@ -54,6 +56,28 @@ def test_scores_are_bounded_deterministic_and_independent_of_batch_size(tiny_cli
     for a, b in zip(one, many, strict=True):
         assert -100 <= a.chunked <= 100
         assert math.isclose(a.chunked, b.chunked, abs_tol=1e-3) and math.isclose(a.truncated, b.truncated, abs_tol=1e-3)
+
+
+def test_images_read_on_several_threads_come_back_in_the_order_asked_for(tiny_clip, monkeypatch):
+    refs = sorted(HELD_OUT) + ["broken"] + sorted(HELD_OUT)[:3]
+    images = HELD_OUT | {"broken": b"not an image"}
+
+    def read_slowly_at_first(ref: str) -> bytes:
+        # the first images of each batch are read last, so the threads finish out of order
+        time.sleep(0.02 if refs.index(ref) % 5 < 2 else 0)
+        return images[ref]
+
+    clip = ClipModel.load(str(tiny_clip))
+    monkeypatch.setattr(clip_module, "_loader_threads", lambda: 4)
+    threaded = clip.image_embeddings(refs, read_slowly_at_first, batch_size=5)
+    monkeypatch.setattr(clip_module, "_loader_threads", lambda: 1)
+    one_thread = clip.image_embeddings(refs, images.__getitem__, batch_size=5)
+    broken = refs.index("broken")
+    assert torch.isnan(threaded[broken]).all() and not torch.isnan(threaded[:broken]).any()
+    assert torch.allclose(threaded[:broken], one_thread[:broken]) and torch.allclose(
+        threaded[broken + 1 :], one_thread[broken + 1 :]
+    )
+    assert torch.allclose(threaded[-3:], threaded[:3])  # the same images again, at the end
 
 
 def test_a_long_caption_is_scored_in_sentence_chunks_and_also_truncated(tiny_clip):

@@ -18,6 +18,7 @@ zero, so deltas between captions stay informative). The text encoder reads at mo
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
@@ -25,12 +26,17 @@ from pathlib import Path
 
 import open_clip
 import torch
-from PIL import Image
 
 from s1mm_assets.lib.context import split_sentences
 from s1mm_assets.lib.score.text import decoded_image
 
 SCORE_SCALE = 100.0
+
+
+def _loader_threads() -> int:
+    """Threads that read and preprocess images: the cores this process may use, at most 8. A figure costs ~10 ms
+    of CPU outside the model (BENCHMARKS.md, H200 run), so 8 threads keep well ahead of ViT-L-14's ~20 ms there."""
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,20 +97,34 @@ class ClipModel:
     def image_embeddings(
         self, refs: Sequence[str], read_image: Callable[[str], bytes], batch_size: int = 32
     ) -> torch.Tensor:
-        """Unit-length embeddings, one row per ref (NaN where the image does not decode); images are read
-        a batch at a time so a large partition never sits in memory decoded."""
+        """Unit-length embeddings, one row per ref (NaN where the image does not decode). Images are read,
+        decoded and preprocessed by a pool of threads (Pillow and torch release the GIL), one batch ahead of the
+        model, so a GPU does not wait on one Python thread; and a batch at a time, so a large partition never
+        sits in memory decoded."""
+        batches = [refs[start : start + batch_size] for start in range(0, len(refs), batch_size)]
         rows: list[torch.Tensor] = []
-        for start in range(0, len(refs), batch_size):
-            batch = [decoded_image(read_image(ref)) for ref in refs[start : start + batch_size]]
-            decoded = [image for image in batch if image is not None]
-            embedded = iter(self._encode_images(decoded) if decoded else [])
-            for image in batch:
-                rows.append(next(embedded) if image is not None else torch.full((self.embed_dim,), float("nan")))
+        with concurrent.futures.ThreadPoolExecutor(_loader_threads()) as pool:
+
+            def prepare(batch: Sequence[str]) -> list[concurrent.futures.Future]:
+                return [pool.submit(self._pixels, read_image, ref) for ref in batch]
+
+            upcoming = prepare(batches[0]) if batches else []
+            for index in range(len(batches)):
+                pixels = [future.result() for future in upcoming]
+                upcoming = prepare(batches[index + 1]) if index + 1 < len(batches) else []
+                decoded = [tensor for tensor in pixels if tensor is not None]
+                embedded = iter(self._encode_pixels(decoded) if decoded else [])
+                for tensor in pixels:
+                    rows.append(next(embedded) if tensor is not None else torch.full((self.embed_dim,), float("nan")))
         return torch.stack(rows) if rows else torch.empty((0, self.embed_dim))
 
-    def _encode_images(self, images: list[Image.Image]) -> torch.Tensor:
-        pixels = torch.stack([self.preprocess(image.convert("RGB")) for image in images]).to(self.device)
-        return torch.nn.functional.normalize(self.model.encode_image(pixels).float(), dim=-1).cpu()
+    def _pixels(self, read_image: Callable[[str], bytes], ref: str) -> torch.Tensor | None:
+        image = decoded_image(read_image(ref))
+        return self.preprocess(image.convert("RGB")) if image is not None else None
+
+    def _encode_pixels(self, pixels: list[torch.Tensor]) -> torch.Tensor:
+        batch = torch.stack(pixels).to(self.device)
+        return torch.nn.functional.normalize(self.model.encode_image(batch).float(), dim=-1).cpu()
 
     # --- texts --------------------------------------------------------------------------------------------
 
