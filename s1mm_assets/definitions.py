@@ -1,5 +1,6 @@
 """The s1mm code location: every stage's assets and checks, the resources, and the automation sensor."""
 
+import os
 import warnings
 
 import dagster as dg
@@ -8,6 +9,7 @@ import dagster as dg
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
+from s1mm_assets.defs.cluster import executor_from_environment  # noqa: E402
 from s1mm_assets.defs.contexts.assets import contexts  # noqa: E402
 from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions  # noqa: E402
 from s1mm_assets.defs.figures.assets import figures  # noqa: E402
@@ -33,4 +35,5 @@ defs = dg.Definitions(
     jobs=[pipeline_job],
     sensors=[automation_sensor],
     resources=resources_from_environment(),
+    executor=executor_from_environment(os.environ),  # S1MM_EXECUTOR=k8s: a pod per step on a cluster
 )

@@ -1,30 +1,13 @@
-"""The caption asset's wiring: the GPU pod it asks Kubernetes for, and the captioner chosen by configuration."""
+"""The caption asset's wiring: the captioner chosen by configuration (its pod on a cluster: test_cluster.py)."""
 
 import importlib.util
-import json
 
-import kubernetes
 import pytest
-from dagster_k8s.job import UserDefinedDagsterK8sConfig
-from dagster_k8s.models import k8s_model_from_dict
 
-from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions
 from s1mm_assets.defs.resources import CaptionerResource, resources_from_environment
 from s1mm_assets.lib.caption import ContextFusionBackend
 from s1mm_assets.lib.caption.vllm_http import VllmHttpBackend
 from s1mm_assets.lib.caption.vllm_offline import VllmOfflineBackend
-
-
-def test_the_caption_step_runs_in_pool_gpu_on_a_pod_with_one_gpu():
-    assert enhanced_captions.op.pool == "gpu"
-    # Dagster stores op tags as strings; dagster-k8s parses this one back when it builds the step pod.
-    config = UserDefinedDagsterK8sConfig.from_dict(json.loads(enhanced_captions.op.tags["dagster-k8s/config"]))
-    resources = k8s_model_from_dict(kubernetes.client.V1ResourceRequirements, config.container_config["resources"])
-    assert resources.limits == {"nvidia.com/gpu": "1"} and resources.requests == {"nvidia.com/gpu": "1"}
-    [toleration] = [
-        k8s_model_from_dict(kubernetes.client.V1Toleration, item) for item in config.pod_spec_config["tolerations"]
-    ]
-    assert (toleration.key, toleration.effect) == ("nvidia.com/gpu", "NoSchedule")
 
 
 def test_without_configuration_the_captioner_is_the_labelled_context_fusion(monkeypatch: pytest.MonkeyPatch):

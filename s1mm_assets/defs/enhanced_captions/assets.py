@@ -1,18 +1,13 @@
+import os
+
 import dagster as dg
 
+from s1mm_assets.defs.cluster import caption_step_tags
 from s1mm_assets.defs.contexts.assets import contexts
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
 from s1mm_assets.defs.resources import CaptionerResource, LakeResource
 from s1mm_assets.lib.stages.captions import enhance_captions
-
-# A step pod of the k8s_job_executor reads these op tags: the caption step gets a GPU node.
-GPU_POD_TAGS = {
-    "dagster-k8s/config": {
-        "container_config": {"resources": {"limits": {"nvidia.com/gpu": 1}, "requests": {"nvidia.com/gpu": 1}}},
-        "pod_spec_config": {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]},
-    }
-}
 
 
 @dg.asset(
@@ -22,7 +17,7 @@ GPU_POD_TAGS = {
     kinds={"vllm", "parquet"},
     owners=OWNERS,
     pool="gpu",
-    op_tags=GPU_POD_TAGS,
+    op_tags=caption_step_tags(os.environ),  # a GPU pod where the step runs the model itself
 )
 def enhanced_captions(
     context: dg.AssetExecutionContext, lake: LakeResource, captioner: CaptionerResource

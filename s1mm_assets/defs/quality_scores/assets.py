@@ -1,5 +1,8 @@
+import os
+
 import dagster as dg
 
+from s1mm_assets.defs.cluster import scoring_step_tags
 from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
@@ -13,6 +16,7 @@ from s1mm_assets.lib.stages.quality import score_quality
     group_name="quality",
     kinds={"python", "parquet", "pytorch"},
     owners=OWNERS,
+    op_tags=scoring_step_tags(os.environ),  # a GPU pod where the scoring models run on CUDA
 )
 def quality_scores(
     context: dg.AssetExecutionContext,

@@ -1,0 +1,48 @@
+"""What the steps ask of a Kubernetes cluster (dagster-k8s), decided from the environment the code location loads
+with, like the resources: which executor runs the steps, and which step pods get a GPU.
+
+Under `S1MM_EXECUTOR=k8s` every step runs in its own pod (`k8s_job_executor`); a step pod reads the
+`dagster-k8s/config` op tag of its asset. A GPU is requested only by a step that runs a model itself:
+- `enhanced_captions` with `S1MM_CAPTION_BACKEND=vllm_offline` (vLLM inside the step). With `vllm` the GPUs belong
+  to the vLLM Deployment (`deployment/k8s/vllm.yaml`) and the step pod is a light HTTP client: a GPU reserved for it
+  would sit idle beside the server's.
+- `quality_scores` with `S1MM_SCORING_DEVICE=cuda...` (CLIP and the masked LM).
+Tags are fixed when the code location loads: a backend or device changed per run in the launchpad does not move
+the step to a GPU node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import dagster as dg
+
+EXECUTORS = ("multiprocess", "k8s")
+GPU = "nvidia.com/gpu"
+
+# One GPU, and the taint GPU node pools usually carry tolerated.
+GPU_POD_CONFIG = {
+    "container_config": {"resources": {"limits": {GPU: 1}, "requests": {GPU: 1}}},
+    "pod_spec_config": {"tolerations": [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}]},
+}
+
+
+def caption_step_tags(environment: Mapping[str, str]) -> dict[str, object]:
+    runs_model = environment.get("S1MM_CAPTION_BACKEND", "context") == "vllm_offline"
+    return {"dagster-k8s/config": GPU_POD_CONFIG} if runs_model else {}
+
+
+def scoring_step_tags(environment: Mapping[str, str]) -> dict[str, object]:
+    on_gpu = environment.get("S1MM_SCORING_DEVICE", "cpu").startswith("cuda")
+    return {"dagster-k8s/config": GPU_POD_CONFIG} if on_gpu else {}
+
+
+def executor_from_environment(environment: Mapping[str, str]) -> dg.ExecutorDefinition:
+    name = environment.get("S1MM_EXECUTOR", "multiprocess")
+    if name == "multiprocess":
+        return dg.multiprocess_executor
+    if name == "k8s":
+        from dagster_k8s import k8s_job_executor  # only a cluster deployment needs the Kubernetes client loaded
+
+        return k8s_job_executor
+    raise ValueError(f"S1MM_EXECUTOR={name!r}: expected one of {', '.join(EXECUTORS)}")
