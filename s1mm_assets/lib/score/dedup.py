@@ -193,7 +193,7 @@ class HammingIndex:
 
     def __init__(self, rows: np.ndarray, radius: int):
         self.radius = radius
-        self.rows = np.array(rows, dtype=np.uint8).reshape(-1, _BYTES)
+        self.rows = np.asarray(rows, dtype=np.uint8).reshape(-1, _BYTES)  # no copy: `add` grows into a new array
         self.size = len(self.rows)
         # Byte-aligned parts; a radius of 32 or more would need parts shorter than a byte: every row is compared.
         self.parts = np.array_split(np.arange(_BYTES), radius + 1) if radius + 1 <= _BYTES else []
