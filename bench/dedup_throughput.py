@@ -10,6 +10,10 @@ or resized). Both searches answer every query with the nearest released row with
 that their answers are the same, and reports the median time per query over `--repeat` runs (all queries at once
 for the index, one by one for comparing every row, as the code before it did), the ratio, the time to build the
 index, and the index's memory beyond the hashes themselves.
+
+`--partition N` then times `find_duplicates` as the quality stage calls it for a partition of N figures against
+the last released set (half new figures, a quarter copies of released ones, a quarter copies of figures earlier
+in the same partition), released metadata read into `ReleasedFigures` included.
 """
 
 from __future__ import annotations
@@ -21,9 +25,17 @@ import sys
 import time
 
 import numpy as np
+import pyarrow as pa
 from PIL import Image
 
-from s1mm_assets.lib.score.dedup import DEFAULT_MAX_BITS, HammingIndex, perceptual_hash
+from s1mm_assets.lib.score.dedup import (
+    DEFAULT_MAX_BITS,
+    Candidate,
+    HammingIndex,
+    ReleasedFigures,
+    find_duplicates,
+    perceptual_hash,
+)
 from s1mm_assets.lib.sources.sample.figures import available_kinds, make_figure, render
 from s1mm_assets.lib.sources.sample.topics import TOPICS
 
@@ -55,6 +67,30 @@ def every_row_nearest(rows: np.ndarray, query: np.ndarray, radius: int) -> tuple
     return (best, int(distances[best])) if distances[best] <= radius else (-1, -1)
 
 
+def partition_seconds(rng: np.random.Generator, centres: np.ndarray, released: np.ndarray, count: int) -> str:
+    """`find_duplicates` for a partition of `count` figures against `released`, as the quality stage runs it."""
+    new = flipped(rng, centres[rng.integers(0, len(centres), count - count // 2)], 20, 60)
+    copies = flipped(rng, released[rng.integers(0, len(released), count // 4)], 0, DEFAULT_MAX_BITS)
+    repeats = flipped(rng, new[: count // 2 - count // 4], 0, DEFAULT_MAX_BITS)  # copies within the partition
+    hashes = [row.tobytes().hex() for row in np.concatenate([new, copies, repeats])]
+    candidates = [Candidate(f"new-{i}", f"sha-new-{i}", phash, "arxiv/2024-02") for i, phash in enumerate(hashes)]
+    metadata = pa.table(
+        {
+            "figure_id": [f"old-{i}" for i in range(len(released))],
+            "image_sha256": [f"sha-old-{i}" for i in range(len(released))],
+            "image_phash": [row.tobytes().hex() for row in released],
+        }
+    )
+    started = time.perf_counter()
+    found = find_duplicates(candidates, ReleasedFigures.from_metadata([("arxiv/2024-01", metadata)]))
+    seconds = time.perf_counter() - started
+    within = sum(duplicate.partition == "arxiv/2024-02" for duplicate in found.values())
+    return (
+        f"find_duplicates, a partition of {count:,} figures against {len(released):,} released: {seconds:.1f} s; "
+        f"{len(found) - within} duplicates of released figures, {within} within the partition"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--released", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -62,6 +98,7 @@ def main() -> int:
     parser.add_argument("--every-row-queries", type=int, default=200, help="queries timed for comparing every row")
     parser.add_argument("--layouts", type=int, default=120)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--partition", type=int, default=0, help="also time find_duplicates for this many figures")
     arguments = parser.parse_args()
     rng = np.random.default_rng(0)
     centres = layouts(arguments.layouts)
@@ -107,6 +144,8 @@ def main() -> int:
         )
         if not equal:
             return 1
+    if arguments.partition:
+        print("\n" + partition_seconds(rng, centres, released, arguments.partition))
     return 0
 
 
