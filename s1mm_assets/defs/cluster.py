@@ -7,6 +7,9 @@ Under `S1MM_EXECUTOR=k8s` every step runs in its own pod (`k8s_job_executor`); a
   to the vLLM Deployment (`deployment/k8s/vllm.yaml`) and the step pod is a light HTTP client: a GPU reserved for it
   would sit idle beside the server's.
 - `quality_scores` with `S1MM_SCORING_DEVICE=cuda...` (CLIP and the masked LM).
+The `figures` step extracts with one worker process per CPU it may use; `S1MM_FIGURES_STEP_CPUS` gives its pod that
+many CPUs as request and limit (the limit is the CPU quota the worker count follows; without one a pod would see,
+and start a worker for, every core of its node) and memory for that many workers.
 Tags are fixed when the code location loads: a backend or device changed per run in the launchpad does not move
 the step to a GPU node.
 """
@@ -25,6 +28,19 @@ GPU_POD_CONFIG = {
     "container_config": {"resources": {"limits": {GPU: 1}, "requests": {GPU: 1}}},
     "pod_spec_config": {"tolerations": [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}]},
 }
+
+
+# Peak resident memory of one extraction worker is ~0.3 GiB on the corpus (BENCHMARKS.md, "Throughput and memory");
+# large PDFs and Ghostscript need headroom above that.
+_MEMORY_PER_EXTRACTION_CPU_GIB = 2
+
+
+def figures_step_tags(environment: Mapping[str, str]) -> dict[str, object]:
+    cpus = int(environment.get("S1MM_FIGURES_STEP_CPUS", "0"))
+    if cpus <= 0:
+        return {}
+    size = {"cpu": str(cpus), "memory": f"{cpus * _MEMORY_PER_EXTRACTION_CPU_GIB}Gi"}
+    return {"dagster-k8s/config": {"container_config": {"resources": {"requests": size, "limits": size}}}}
 
 
 def caption_step_tags(environment: Mapping[str, str]) -> dict[str, object]:

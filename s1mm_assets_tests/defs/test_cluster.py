@@ -12,8 +12,14 @@ from dagster_k8s import k8s_job_executor
 from dagster_k8s.job import UserDefinedDagsterK8sConfig
 from dagster_k8s.models import k8s_model_from_dict
 
-from s1mm_assets.defs.cluster import caption_step_tags, executor_from_environment, scoring_step_tags
+from s1mm_assets.defs.cluster import (
+    caption_step_tags,
+    executor_from_environment,
+    figures_step_tags,
+    scoring_step_tags,
+)
 from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions
+from s1mm_assets.defs.figures.assets import figures
 from s1mm_assets.defs.quality_scores.assets import quality_scores
 
 
@@ -42,9 +48,17 @@ def test_a_step_that_only_calls_a_vllm_server_or_scores_on_cpu_gets_no_gpu():
     assert scoring_step_tags({"S1MM_SCORING_DEVICE": "cpu"}) == {} and scoring_step_tags({}) == {}
 
 
+def test_the_figures_step_pod_gets_the_cpus_asked_for_as_its_limit_and_memory_for_as_many_workers():
+    config = _pod_config(figures_step_tags({"S1MM_FIGURES_STEP_CPUS": "8"}))
+    resources = k8s_model_from_dict(kubernetes.client.V1ResourceRequirements, config.container_config["resources"])
+    assert resources.requests == resources.limits == {"cpu": "8", "memory": "16Gi"}
+    assert figures_step_tags({}) == {}
+
+
 def test_the_assets_carry_the_tags_of_the_environment_they_loaded_in():
     assert enhanced_captions.op.pool == "gpu"  # caption steps queue for the vLLM servers in every deployment
     for asset, tags in (
+        (figures, figures_step_tags(os.environ)),
         (enhanced_captions, caption_step_tags(os.environ)),
         (quality_scores, scoring_step_tags(os.environ)),
     ):
@@ -63,6 +77,7 @@ def test_a_code_location_loaded_for_a_cluster_runs_steps_in_pods_and_gives_the_m
         "S1MM_EXECUTOR": "k8s",
         "S1MM_CAPTION_BACKEND": "vllm_offline",
         "S1MM_SCORING_DEVICE": "cuda",
+        "S1MM_FIGURES_STEP_CPUS": "4",
     }
     probe = (
         "from s1mm_assets.definitions import defs\n"
@@ -72,4 +87,4 @@ def test_a_code_location_loaded_for_a_cluster_runs_steps_in_pods_and_gives_the_m
     )
     result = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[-2] == "k8s ['enhanced_captions', 'quality_scores']"
+    assert result.stdout.split("\n")[-2] == "k8s ['enhanced_captions', 'figures', 'quality_scores']"

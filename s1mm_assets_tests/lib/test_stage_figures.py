@@ -1,6 +1,11 @@
 """The figures stage gives the same tables whether papers are extracted in this process or by a worker pool."""
 
+import os
+
+import pytest
+
 from s1mm_assets.lib.sources.sample import SampleSource
+from s1mm_assets.lib.stages import figures as figures_stage
 from s1mm_assets.lib.stages.figures import extract_figures
 from s1mm_assets.lib.stages.raw_papers import collect_papers
 
@@ -16,3 +21,26 @@ def test_worker_pool_gives_the_same_figures_and_quarantine_as_one_process(lake):
     assert lake.read_table("quarantine", "arxiv", "2024-03", stage="figures").to_pylist() == quarantine
     assert (pooled.rows, pooled.quarantined) == (serial.rows, serial.quarantined)
     assert serial.rows >= 12 and serial.quarantined >= 1
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or os.cpu_count() < 2, reason="needs CPU affinity, 2+ cores")
+def test_the_pool_has_no_more_workers_than_cpus_the_process_may_use(lake, monkeypatch):
+    # A container or pod limited to fewer CPUs than its node has (here: pinned to one) must not start a worker per
+    # node core: each worker is a process holding PyMuPDF and a paper in memory.
+    collect_papers(lake, SampleSource(papers_per_partition=2), "arxiv", "2024-03")
+    monkeypatch.setattr(figures_stage, "POOL_FROM_PAPERS", 1)
+    pool_sizes = []
+    extract_all = figures_stage._extract_all
+
+    def recording(lake, papers, dpi, workers):
+        pool_sizes.append(workers)
+        return extract_all(lake, papers, dpi, workers)
+
+    monkeypatch.setattr(figures_stage, "_extract_all", recording)
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        extract_figures(lake, "arxiv", "2024-03")
+    finally:
+        os.sched_setaffinity(0, allowed)
+    assert pool_sizes == [1]

@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import loky
 import open_clip
 import torch
 
@@ -34,9 +35,10 @@ SCORE_SCALE = 100.0
 
 
 def _loader_threads() -> int:
-    """Threads that read and preprocess images: the cores this process may use, at most 8. A figure costs ~10 ms
-    of CPU outside the model (BENCHMARKS.md, H200 run), so 8 threads keep well ahead of ViT-L-14's ~20 ms there."""
-    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    """Threads that read and preprocess images: the CPUs this process may use (a pod's CPU quota included), at
+    most 8. A figure costs ~10 ms of CPU outside the model (BENCHMARKS.md, H200 run), so 8 threads keep well
+    ahead of ViT-L-14's ~20 ms there."""
+    return max(1, min(8, loky.cpu_count()))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import multiprocessing
-import os
 import traceback
 from collections.abc import Iterator
+
+import loky
 
 from s1mm_assets.lib.extract import ExtractedFigure, Extraction, UnreadableBundle, extract_bundle
 from s1mm_assets.lib.lake import Lake
@@ -35,13 +36,14 @@ POOL_FROM_PAPERS = 500
 
 
 def extract_figures(lake: Lake, source: str, month: str, dpi: int = 150, workers: int | None = None) -> StageReport:
-    """`workers`: processes to extract with; None picks one per core for partitions large enough to gain."""
+    """`workers`: processes to extract with; None picks one per CPU this process may use (its affinity and, in a
+    container or Kubernetes pod, its CPU quota: not the node's cores) for partitions large enough to gain."""
     papers = lake.read_table("papers", source, month).to_pylist()
     figure_rows: list[dict] = []
     document_rows: list[dict] = []
     quarantine: list[QuarantineRecord] = []
     if workers is None:
-        workers = (os.cpu_count() or 1) if len(papers) >= POOL_FROM_PAPERS else 1
+        workers = loky.cpu_count() if len(papers) >= POOL_FROM_PAPERS else 1
     for paper, (extraction, error) in zip(papers, _extract_all(lake, papers, dpi, workers), strict=True):
         paper_id = paper["paper_id"]
         if extraction is None:
