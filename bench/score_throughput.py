@@ -16,7 +16,7 @@ generating partitions.
 
 Each configuration runs `--repeats` times side by side in one process; the median is reported, with the ratio
 to the tiny model's median. Model loading is timed once, separately. "images on 1 thread" is the tiny CLIP with
-its images read and preprocessed on one thread instead of the loader pool (one per core, at most 8).
+its images read and preprocessed on one thread instead of the loader pool (one per CPU the process may use, at most 8).
 """
 
 from __future__ import annotations
