@@ -102,11 +102,10 @@ class Lake:
         exception", apache/arrow#34314, #33975), which made `s1mm verify` exit with SIGABRT about once in ten
         runs on a busy machine."""
         with self.fs.open(path, "rb") as handle:
-            data = handle.read()
+            parquet = pq.ParquetFile(pa.BufferReader(handle.read()))
         if columns is not None:
-            present = set(pq.read_schema(pa.BufferReader(data)).names)
-            columns = [column for column in columns if column in present]
-        return pq.read_table(pa.BufferReader(data), columns=columns)
+            columns = [column for column in columns if column in parquet.schema_arrow.names]
+        return parquet.read(columns=columns)
 
     def has_partition(self, table: str, source: str, month: str, **extra: str) -> bool:
         relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"

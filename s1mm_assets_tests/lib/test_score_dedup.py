@@ -63,7 +63,9 @@ def test_a_resized_jpeg_copy_is_a_near_duplicate():
 
 def test_a_figure_already_released_in_an_earlier_partition_wins_over_one_in_this_partition():
     figures = _figures(3)
-    released = ReleasedFigures.of([_candidate("old", figures[0], partition="arxiv/2024-01")])
+    old = _candidate("old", figures[0])
+    metadata = pa.table({"figure_id": [old.figure_id], "image_sha256": [old.sha256], "image_phash": [old.phash]})
+    released = ReleasedFigures.from_metadata([("arxiv/2024-01", metadata)])
     candidates = [_candidate("new", _reencoded(figures[0])), _candidate("also-new", _reencoded(figures[0], 0.8))]
     found = find_duplicates(candidates, released)
     assert {name: (dup.of, dup.partition) for name, dup in found.items()} == {

@@ -99,25 +99,6 @@ class ReleasedFigures:
             hash_rows=np.concatenate(hash_rows) if hash_rows else np.zeros(0, dtype=np.int64),
         )
 
-    @classmethod
-    def of(cls, figures: Sequence[Candidate]) -> ReleasedFigures:
-        """From candidates already in memory (a few, e.g. in tests), each with its own partition."""
-        return cls.from_metadata(
-            [
-                (
-                    figure.partition,
-                    pa.table(
-                        {
-                            "figure_id": [figure.figure_id],
-                            "image_sha256": [figure.sha256],
-                            "image_phash": pa.array([figure.phash], pa.string()),
-                        }
-                    ),
-                )
-                for figure in figures
-            ]
-        )
-
     def __len__(self) -> int:
         return len(self.figure_ids)
 
