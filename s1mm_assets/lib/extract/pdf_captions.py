@@ -1,4 +1,5 @@
-"""Captions in a PDF: lines that open with "Figure 3.", "Fig. 3:", "FIGURE 3", "Supplementary Figure S1", ...
+"""Captions in a PDF: lines that open with "Figure 3.", "Fig. 3:", "FIGURE 3 |", "Figure-3:", "Supplementary Figure
+S1", ...
 
 Body text opens sentences the same way ("Figure 3 shows ..."), so each candidate carries the evidence that
 it is a caption: punctuation after the number, a label set apart in bold or another font, caption-sized
@@ -15,7 +16,7 @@ from s1mm_assets.lib.extract.pdf_text import Vocabulary, join_lines
 
 CAPTION_LABEL = re.compile(
     r"^\s*(?P<prefix>(?:Supplementary|Supplemental|Suppl\.|Supporting\s+Information|Extended\s+Data)\s+)?"
-    r"(?P<kind>Figure|Fig\.|Fig|FIGURE|FIG\.|FIG|Table|TABLE)\s*"
+    r"(?P<kind>Figure|Fig\.|Fig|FIGURE|FIG\.|FIG|Table|TABLE)\s*(?:[-\u2010\u2011\u2013]\s*)?"
     r"(?P<number>S?\d+(?:\.\d+)*)"
     r"(?P<delimiter>\s*[.:|\u2014\u2013-]+\s*|\s+|$)"
 )
@@ -25,6 +26,9 @@ _MENTION_VERBS = re.compile(
     r"lists?|plots?|demonstrates?|indicates?|reveals?|highlights?|and|in|is|was|also|further)\b",
     re.IGNORECASE,
 )
+
+_NOTES = re.compile(r"^\s*(Abbreviations?|Notes?|Keys?|Sources?)\s*:", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?)\]]\s*$")
 
 
 def may_open_figure_caption(text: str) -> bool:
@@ -63,7 +67,7 @@ def find_captions(page: Page, vocabulary: Vocabulary, body_size: float) -> list[
             if match is None:
                 continue
             styled = _label_styled(line, match.end("number"))
-            if line_index > 0 and not styled:
+            if line_index > 0 and not styled and not _set_apart(block.lines[line_index - 1], line):
                 continue  # a label mid-block is a caption only when set apart; otherwise it is running text
             caption = _caption_from(page, block_index, line_index, match, styled, vocabulary, body_size)
             if caption is not None:
@@ -82,7 +86,8 @@ def _caption_from(
     body_size: float,
 ) -> Caption | None:
     block = page.blocks[block_index]
-    lines = block.lines[line_index:]
+    own = _paragraph(block.lines[line_index:])
+    lines = own
     delimiter = match.group("delimiter").strip()
     remainder = lines[0].text[match.end() :].strip()
     if not delimiter and not styled and remainder and (remainder[0].islower() or _MENTION_VERBS.match(remainder)):
@@ -94,8 +99,9 @@ def _caption_from(
         if follower is not None:
             blocks.append(follower)
             lines = lines + page.blocks[follower].lines
-    blocks += _continuation_blocks(page, blocks[-1], lines)
-    lines = block.lines[line_index:] + [line for index in blocks[1:] for line in page.blocks[index].lines]
+    if len(own) == len(block.lines) - line_index:  # the caption runs to the end of its block, maybe beyond it
+        blocks += _continuation_blocks(page, blocks[-1], lines)
+    lines = _before_notes(own + [line for index in blocks[1:] for line in page.blocks[index].lines])
     text = join_lines([line.text for line in lines], vocabulary)
     label = CAPTION_LABEL.match(text)
     caption_text = text[label.end() :].strip() if label else text
@@ -119,6 +125,34 @@ def _caption_from(
         blocks=blocks,
         score=score,
     )
+
+
+def _set_apart(previous: Line, line: Line) -> bool:
+    """A line that does not continue the one above it in the same block: another size of type, or a blank
+    line's gap between them (MuPDF puts a figure's last row of labels and its caption in one block)."""
+    height = line.box[3] - line.box[1]
+    return abs(previous.size - line.size) >= 1.0 or line.box[1] - previous.box[3] > 0.8 * height
+
+
+def _paragraph(lines: list[Line]) -> list[Line]:
+    """The lines up to the first that is set apart from the one before it by a blank line's gap: a caption is one
+    paragraph, whatever else MuPDF grouped with it."""
+    for index in range(1, len(lines)):
+        previous, line = lines[index - 1], lines[index]
+        if line.box[1] - previous.box[3] > previous.box[3] - previous.box[1]:
+            return lines[:index]
+    return lines
+
+
+def _before_notes(lines: list[Line]) -> list[Line]:
+    """The caption without the notes some publishers set after it, each line under a bold heading of its own
+    ("Abbreviations:", "Notes:"): the article's XML keeps those apart from the caption too."""
+    for index in range(1, len(lines)):
+        if _NOTES.match(lines[index].text) and _SENTENCE_END.search(lines[index - 1].text.rstrip()):
+            spans = [span for span in lines[index].spans if span.text.strip()]
+            if spans and spans[0].bold:
+                return lines[:index]
+    return lines
 
 
 def _label_styled(line: Line, label_end: int) -> bool:

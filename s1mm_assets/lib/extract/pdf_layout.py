@@ -26,6 +26,7 @@ Box = tuple[float, float, float, float]
 _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _IMAGE_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_IMAGES
 _BOLD = 16  # span flag
+_WHITE = 0xFFFFFF
 _SPAN_FIELDS = operator.itemgetter("text", "size", "flags", "font")
 _EDGE_ZONE = 0.09
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -106,7 +107,8 @@ def read_page(page: pymupdf.Page, may_open_figure_caption: collections.abc.Calla
     vectors: list[Box] = []
     for raw in text["blocks"]:
         if raw["type"] == 3:
-            vectors.append(tuple(raw["bbox"]))
+            if raw["color"] != _WHITE and raw["alpha"]:  # white on the white page, or transparent: nothing drawn
+                vectors.append(tuple(raw["bbox"]))
         elif raw["type"] == 0:
             block = _read_block(raw, len(blocks))
             if block is not None:
@@ -176,20 +178,31 @@ def body_text_size(pages: list[Page]) -> float:
 
 
 def mark_running_heads(pages: list[Page]) -> None:
-    """Flag blocks near the top or bottom edge whose text (digits aside) recurs on other pages."""
-    seen: collections.Counter[str] = collections.Counter()
-    candidates = []
+    """Flag blocks near the top or bottom edge whose text (digits aside) recurs at the same height on other pages,
+    and page numbers with nothing further out: a figure's own labels near the edge are neither."""
+    candidates: dict[str, list[tuple[Page, int]]] = {}
     for page in pages:
         for index, block in enumerate(page.blocks):
             near_edge = block.box[3] <= page.height * _EDGE_ZONE or block.box[1] >= page.height * (1 - _EDGE_ZONE)
             if near_edge:
                 key = re.sub(r"\d+", "#", block.text.strip().lower())
-                candidates.append((page, index, key))
-                seen[key] += 1
-    recurring = 3 if len(pages) >= 4 else 2
-    for page, index, key in candidates:
-        if seen[key] >= min(recurring, len(pages)) or _PAGE_NUMBER.match(key):
-            page.edge_blocks.add(index)
+                candidates.setdefault(key, []).append((page, index))
+    recurring = min(3 if len(pages) >= 4 else 2, len(pages))
+    for key, found in candidates.items():
+        for page, index in found:
+            top = page.blocks[index].box[1]
+            pages_there = {other.index for other, at in found if abs(other.blocks[at].box[1] - top) <= 6}
+            if len(pages_there) >= recurring or (_PAGE_NUMBER.match(key) and _outermost(page, index)):
+                page.edge_blocks.add(index)
+
+
+def _outermost(page: Page, index: int) -> bool:
+    """Nothing on the page, text or drawing, lies further towards the page edge the block is near."""
+    box = page.blocks[index].box
+    others = [block.box for other, block in enumerate(page.blocks) if other != index] + page.vectors + page.images
+    if box[1] >= page.height / 2:
+        return all(other[3] <= box[3] + 1 for other in others)
+    return all(other[1] >= box[1] - 1 for other in others)
 
 
 def union(boxes: list[Box]) -> Box:

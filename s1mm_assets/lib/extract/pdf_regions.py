@@ -11,6 +11,7 @@ A figure made only of text is not a figure.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import statistics
 
@@ -18,7 +19,13 @@ from s1mm_assets.lib.extract.pdf_captions import Caption
 from s1mm_assets.lib.extract.pdf_layout import Block, Box, Page, area, contains, overlap_x, union
 
 _MIN_GRAPHIC_AREA = 300.0  # square points; rules and bullets are smaller
+_STRIP = 2.0  # points: the resolution at which columns are told apart
+_GUTTER_SHARE = 0.5  # a gutter is crossed by fewer paragraphs than this share of the columns beside it
+_MARGIN_SHARE = 0.15  # strips crossed by fewer paragraphs than this share of the busiest are margin
+_NARROW = 0.6  # paragraphs narrower than this share of the widest are set in columns
+_PARAGRAPHS_PER_SIDE = 6  # fewer on the even or the odd pages: their columns are found from all pages together
 _FURNITURE_MARGIN = 0.06  # graphics wholly within this share of the page top or bottom are page furniture
+_PANEL_LABEL = re.compile(r"^\s*(\([a-zA-Z]\)|[a-zA-Z]\)|\([ivx]{1,4}\))\s")
 _HEADING = re.compile(
     r"^\s*((\d{1,2}(\.\d{1,2})*|[IVX]+)\.?\s+[A-Z][a-z]|(?i:abstract|introduction|methods?|materials and methods|"
     r"results|discussion|conclusions?|references|acknowledg(e)?ments?)\b)"
@@ -55,6 +62,9 @@ class Region:
     box: Box
     side: str  # "above" | "below" | "left" | "right": where the figure is relative to its caption
     graphic_area: float
+    # The figure found in the caption's own column alone, before widening to what it touched there; None when
+    # that part alone is too small to be a figure.
+    in_column: Region | None = None
 
 
 def is_prose(block: Block, body_size: float, column_width: float) -> bool:
@@ -77,32 +87,55 @@ def is_heading(block: Block, body_size: float) -> bool:
     )
 
 
-def find_columns(pages: list[Page], body_size: float) -> Columns:
-    lefts, rights, fulls = [], [], []
-    for page in pages:
-        middle = page.width / 2
-        for index, block in enumerate(page.blocks):
-            if index in page.edge_blocks or not is_prose(block, body_size, page.width * 0.3):
-                continue
-            if block.box[2] <= middle + 8:
-                lefts.append(block.box)
-            elif block.box[0] >= middle - 8:
-                rights.append(block.box)
-            else:
-                fulls.append(block.box)
-    column_blocks = len(lefts) + len(rights)
-    if lefts and rights and column_blocks >= 0.4 * (column_blocks + len(fulls)):
-        return Columns(
-            (
-                (statistics.median(box[0] for box in lefts), statistics.median(box[2] for box in lefts)),
-                (statistics.median(box[0] for box in rights), statistics.median(box[2] for box in rights)),
-            )
-        )
-    boxes = lefts + rights + fulls
-    if not boxes:
-        width = pages[0].width if pages else 612.0
-        return Columns(((width * 0.08, width * 0.92),))
-    return Columns(((statistics.median(box[0] for box in boxes), statistics.median(box[2] for box in boxes)),))
+def find_columns(pages: list[Page], body_size: float) -> list[Columns]:
+    """The text columns of each page: the stretches of the page width that the body paragraphs cover, split at
+    the gutters (a side column that holds only figures and captions is no text column). Where many paragraphs
+    are much narrower than the widest, only those narrow ones count: a title block and an abstract run across
+    the gutter. Left-hand and right-hand pages are read apart, since mirrored margins shift the columns."""
+    width = max((page.width for page in pages), default=612.0)
+    paragraphs = [
+        (page.index % 2, block.box)
+        for page in pages
+        for index, block in enumerate(page.blocks)
+        if index not in page.edge_blocks and is_prose(block, body_size, page.width * 0.3)
+    ]
+    widest = max((box[2] - box[0] for _, box in paragraphs), default=width)
+    narrow = [(side, box) for side, box in paragraphs if box[2] - box[0] < _NARROW * widest]
+    if len(narrow) >= 0.4 * len(paragraphs):
+        paragraphs = narrow
+    strips = int(width / _STRIP) + 2
+    # Paragraphs (not lines: a table set as one block must not outweigh the text) starting and ending at each
+    # strip of the page width, on even and on odd pages.
+    changes = [[0] * (strips + 1), [0] * (strips + 1)]
+    for side, box in paragraphs:
+        changes[side][max(0, int(box[0] / _STRIP))] += 1
+        changes[side][min(strips, int(box[2] / _STRIP) + 1)] -= 1
+    if min(sum(side == parity for side, _ in paragraphs) for parity in (0, 1)) < _PARAGRAPHS_PER_SIDE:
+        both = [even + odd for even, odd in zip(*changes, strict=True)]
+        changes = [both, both]
+    found = [_columns(list(itertools.accumulate(change[:strips])), width) for change in changes]
+    return [found[page.index % 2] for page in pages]
+
+
+def _columns(coverage: list[int], width: float) -> Columns:
+    # A gutter: strips crossed by far fewer paragraphs than the busiest strips on both sides of them (only the
+    # paragraphs that span the columns, a title block or an abstract, cross it); the margins: strips crossed by
+    # few paragraphs of all.
+    most_left = list(itertools.accumulate(coverage, max))
+    most_right = list(itertools.accumulate(reversed(coverage), max))[::-1]
+    floor = _MARGIN_SHARE * max(coverage, default=0)
+    ranges: list[tuple[float, float]] = []
+    start = None
+    for strip, paragraphs in enumerate(coverage + [0]):
+        beside = min(most_left[strip], most_right[strip]) if strip < len(coverage) else 0
+        in_text = paragraphs > max(floor, _GUTTER_SHARE * beside)
+        if in_text and start is None:
+            start = strip
+        elif not in_text and start is not None:
+            if (strip - start) * _STRIP >= 0.1 * width:
+                ranges.append((start * _STRIP, strip * _STRIP))
+            start = None
+    return Columns(tuple(ranges) or ((width * 0.08, width * 0.92),))
 
 
 @dataclasses.dataclass
@@ -119,29 +152,52 @@ def page_elements(page: Page, captions: list[Caption], body_size: float, columns
     obstacles: list[tuple[Box, int | None]] = [(caption.box, None) for caption in captions]
     texts: list[tuple[Box, int]] = []
     page_area = page.width * page.height
-    for index, block in enumerate(page.blocks):
-        if index in caption_blocks:
-            continue
-        inside_image = any(contains(image, block.box) for image in page.images)
-        if index in page.edge_blocks or (
-            not inside_image and (is_prose(block, body_size, columns.width) or is_heading(block, body_size))
-        ):
-            obstacles.append((block.box, index))
-        else:
-            texts += [(line.box, index) for line in block.lines]
     top, bottom = _content_limits(page)
+    top, bottom = max(top, page.height * _FURNITURE_MARGIN), min(bottom, page.height * (1 - _FURNITURE_MARGIN))
     graphics = [
         box
         for box in page.images + page.vectors
         if 0 < area(box) < 0.9 * page_area
-        and box[3] > max(top, page.height * _FURNITURE_MARGIN)
-        and box[1] < min(bottom, page.height * (1 - _FURNITURE_MARGIN))
+        and box[3] > top
+        and box[1] < bottom
+        and not (_rule(box) and (box[1] < top + body_size or box[3] > bottom - body_size))
     ]
+    for index, block in enumerate(page.blocks):
+        if index in caption_blocks:
+            continue
+        if index in page.edge_blocks or (
+            (is_prose(block, body_size, columns.width) or is_heading(block, body_size))
+            and not any(contains(image, block.box) for image in page.images)
+            and not _panel_text(block, body_size, graphics)
+        ):
+            obstacles.append((block.box, index))
+        else:
+            texts += [(line.box, index) for line in block.lines]
     return PageElements(obstacles, graphics, texts)
 
 
+def _panel_text(block: Block, body_size: float, graphics: list[Box]) -> bool:
+    """Text in smaller type than the body that belongs to a figure's panels: a sub-caption ("(a) ...") or a
+    block set between the graphics above and below it."""
+    if block.size >= body_size - 0.3:
+        return False
+    if _PANEL_LABEL.match(block.text):
+        return True
+    box, reach = block.box, 1.5 * body_size
+    width = box[2] - box[0]
+    beside = [graphic for graphic in graphics if overlap_x(graphic, box) > 0.5 * min(width, graphic[2] - graphic[0])]
+    return any(0 <= box[1] - graphic[3] < reach for graphic in beside) and any(
+        0 <= graphic[1] - box[3] < reach for graphic in beside
+    )
+
+
+def _rule(box: Box) -> bool:
+    return min(box[2] - box[0], box[3] - box[1]) < 2
+
+
 def _content_limits(page: Page) -> tuple[float, float]:
-    """Below the running head and above the running foot: graphics beyond them are page furniture."""
+    """Below the running head and above the running foot: graphics beyond them are page furniture, and so are
+    the rules drawn just inside them."""
     heads = [page.blocks[index].box for index in page.edge_blocks]
     top = max((box[3] for box in heads if box[3] < page.height / 2), default=0.0)
     bottom = min((box[1] for box in heads if box[1] > page.height / 2), default=page.height)
@@ -164,7 +220,7 @@ def candidate_regions(caption: Caption, elements: PageElements, columns: Columns
     for side, name in (("above", "left"), ("below", "right")):
         region = _grow(_turn(caption.box), turned, beside, body_size, side)
         if region is not None:
-            found.append(Region(_turn(region.box), name, region.graphic_area))
+            found.append(Region(_turn(region.box), name, region.graphic_area))  # in its caption's rows only
     return found
 
 
@@ -180,10 +236,11 @@ def choose_region(found: list[Region], caption: Caption, prefer: str | None) -> 
     if len(found) == 2 and preferred:
         return preferred[0]
     # Without a convention to go by, the side whose graphics sit closer to the caption.
-    return min(found, key=lambda region: _distance(region, caption))
+    return min(found, key=lambda region: distance(region, caption))
 
 
-def _distance(region: Region, caption: Caption) -> float:
+def distance(region: Region, caption: Caption) -> float:
+    """The gap between a caption and its figure."""
     return {
         "above": caption.box[1] - region.box[3],
         "below": region.box[1] - caption.box[3],
@@ -196,18 +253,27 @@ def _grow(
     caption: Box, elements: PageElements, band: tuple[float, float], body_size: float, side: str
 ) -> Region | None:
     region: Box | None = None
+    in_column: Box | None = None
     for _ in range(3):  # widen the band to what was found, for figures wider than the caption's column
         grown = _grow_in_band(caption, elements, band, body_size, side)
         if grown is None or grown == region:
             break
         region = grown
+        in_column = in_column or grown
         band = (min(band[0], region[0]), max(band[1], region[2]))
-    if region is None:
+    if region is None or in_column is None:
         return None
-    graphic_area = sum(area(box) for box in elements.graphics if contains(region, box))
-    if graphic_area < _MIN_GRAPHIC_AREA or region[2] - region[0] < 20 or region[3] - region[1] < 20:
+    found = _as_figure(region, elements, side)
+    if found is None or in_column == region:
+        return found
+    return dataclasses.replace(found, in_column=_as_figure(in_column, elements, side))
+
+
+def _as_figure(box: Box, elements: PageElements, side: str) -> Region | None:
+    graphic_area = sum(area(graphic) for graphic in elements.graphics if contains(box, graphic))
+    if graphic_area < _MIN_GRAPHIC_AREA or box[2] - box[0] < 20 or box[3] - box[1] < 20:
         return None
-    return Region(region, side, graphic_area)
+    return Region(box, side, graphic_area)
 
 
 def _grow_in_band(
