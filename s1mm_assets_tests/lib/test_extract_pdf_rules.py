@@ -372,3 +372,21 @@ def test_two_column_spanning_grid_of_panels_with_their_own_captions():
     [figure] = extract(document).figures
     assert figure.caption == "A grid of four panels."
     assert figure.bbox[:2] == pytest.approx((60, 60), abs=3) and figure.bbox[2] >= 550 and figure.bbox[3] < 390
+
+
+def test_a_table_set_right_above_a_figure_is_not_part_of_it():
+    document = pymupdf.open()
+    page = new_page(document)
+    spans(page, 50, 70, [[("Table 3:", "hebo"), (" Enzyme activity in each group.", "helv")]])
+    page.draw_line((50, 80), (562, 80))
+    for row, top in enumerate(range(92, 180, 14)):
+        spans(page, 60, top, [[(f"Enzyme {row}", "helv"), ("          1.8 ± 0.1     2.7 ± 0.2     2.1 ± 0.1", "helv")]])
+    page.draw_line((50, 182), (562, 182))
+    spans(page, 50, 192, [[("Values are means ± SEM of seven rats per group.", "helv")]], size=7)
+    for column, left in enumerate((70, 230, 390)):
+        raster(page, (left, 205, left + 150, 320), seed=column)
+    spans(page, 50, 340, [[("Figure 2:", "hebo"), (" Liver sections of each group.", "helv")]])
+    two_columns_of_text(page, (370, 520))
+    [figure] = extract(document).figures
+    assert figure.caption == "Liver sections of each group."
+    assert figure.bbox[1] == pytest.approx(205, abs=3)

@@ -168,31 +168,52 @@ def page_elements(page: Page, captions: list[Caption], body_size: float, columns
         if index in page.edge_blocks or (
             (is_prose(block, body_size, columns.width) or is_heading(block, body_size))
             and not any(contains(image, block.box) for image in page.images)
-            and not _panel_text(block, body_size, graphics)
+            and not _panel_text(block, body_size)
         ):
             obstacles.append((block.box, index))
         else:
             texts += [(line.box, index) for line in block.lines]
+    for caption in captions:
+        if caption.kind == "table" and caption.score >= 2:
+            elements = PageElements(obstacles, graphics, texts)
+            table = _table_below(caption.box, elements, columns.band_for(caption.box), body_size)
+            if table is not None:
+                obstacles.append((table, None))
     return PageElements(obstacles, graphics, texts)
 
 
-def _panel_text(block: Block, body_size: float, graphics: list[Box]) -> bool:
-    """Text in smaller type than the body that belongs to a figure's panels: a sub-caption ("(a) ...") or a
-    block set between the graphics above and below it."""
-    if block.size >= body_size - 0.3:
-        return False
-    if _PANEL_LABEL.match(block.text):
-        return True
-    box, reach = block.box, 1.5 * body_size
-    width = box[2] - box[0]
-    beside = [graphic for graphic in graphics if overlap_x(graphic, box) > 0.5 * min(width, graphic[2] - graphic[0])]
-    return any(0 <= box[1] - graphic[3] < reach for graphic in beside) and any(
-        0 <= graphic[1] - box[3] < reach for graphic in beside
-    )
+def _table_below(caption: Box, elements: PageElements, band: tuple[float, float], body_size: float) -> Box | None:
+    """The table under a table caption: the text lines and rules that follow it, up to a gap of a few lines or
+    the first drawing that is no rule (a figure set right under the table), so that the figure under it does
+    not take the table in."""
+    column = (band[0], 0.0, band[1], 0.0)
+    below = [box for box, _ in elements.obstacles if box[1] >= caption[3] - 2 and overlap_x(box, column) > 0]
+    limit = min((box[1] for box in below), default=float("inf"))
+    items = [(box, True) for box, _ in elements.texts] + [(box, _rule(box)) for box in elements.graphics]
+    items = [
+        (box, tabular)
+        for box, tabular in items
+        if box[1] >= caption[3] - 2 and box[3] <= limit + 1 and overlap_x(box, column) > 0
+    ]
+    items.sort(key=lambda item: item[0][1])
+    frontier, collected = caption[3], []
+    for box, tabular in items:
+        if not tabular or box[1] - frontier > 2.2 * body_size:
+            break
+        collected.append(box)
+        frontier = max(frontier, box[3])
+    return union(collected) if collected else None
+
+
+def _panel_text(block: Block, body_size: float) -> bool:
+    """A panel's own caption ("(a) ..."), in smaller type than the body: part of the figure, not text that
+    ends it."""
+    return block.size < body_size - 0.3 and bool(_PANEL_LABEL.match(block.text))
 
 
 def _rule(box: Box) -> bool:
-    return min(box[2] - box[0], box[3] - box[1]) < 2
+    """A line drawn as a rule: a table's, or under a running head."""
+    return min(box[2] - box[0], box[3] - box[1]) < 3
 
 
 def _content_limits(page: Page) -> tuple[float, float]:
