@@ -1,6 +1,7 @@
 """Extraction speed and peak memory per core, against the floor of only reading the same inputs.
 
     .venv/bin/python bench/extraction_throughput.py [--corpus ../shared/corpus] [--repeat 3] [--no-peer]
+        [--baseline ../pdf-base]
 
 - PDF: every PDF of the corpus's `pdf-*` folders. Floors: open each with PyMuPDF and extract every page's plain
   text (`page.get_text()`), or its text with positions and fonts (`page.get_text("dict")`, what any layout
@@ -12,6 +13,9 @@
   beforehand, outside the clock), each page's content interpreted once: the fastest any extractor that outputs
   these figures at 150 dpi could be, with no layout analysis at all.
 - Peer: pymupdf4llm writing its pictures of the same PDFs (`--no-peer` skips it).
+- Baseline: `--baseline` names another checkout of this repository (e.g. a `git worktree` of an older commit);
+  its PDF analysis and extraction and its LaTeX extraction run as extra modes, alternating with this tree's, and
+  the report gives each mode's CPU time against the baseline's.
 
 Each mode runs in its own child process, one at a time on one core, so the peak resident memory (ru_maxrss)
 belongs to that mode alone. The child imports the modules its mode needs before the clock starts (importing
@@ -191,7 +195,9 @@ _WARM_UP = {
 }
 
 
-def _timed(mode: str, paths: list) -> tuple[float, float, int, int]:
+def _timed(mode: str, paths: list, code_root: str | None = None) -> tuple[float, float, int, int]:
+    if code_root:
+        sys.path.insert(0, code_root)  # this child imports s1mm_assets from the baseline's checkout
     with contextlib.redirect_stdout(sys.stderr):  # pymupdf4llm prints notices when imported
         for module in _WARM_UP[mode]:
             importlib.import_module(module)
@@ -205,9 +211,9 @@ def _timed(mode: str, paths: list) -> tuple[float, float, int, int]:
     )
 
 
-def run_once(mode: str, paths: list) -> tuple[float, float, int, int]:
+def run_once(mode: str, paths: list, code_root: str | None = None) -> tuple[float, float, int, int]:
     with multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
-        return pool.apply(_timed, (mode, [str(path) if isinstance(path, Path) else path for path in paths]))
+        return pool.apply(_timed, (mode, [str(path) if isinstance(path, Path) else path for path in paths], code_root))
 
 
 def summarise(mode: str, paths: list[Path], runs: list[tuple[float, float, int, int]]) -> dict:
@@ -227,6 +233,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="another checkout whose extraction runs alongside, for ratios")
     parser.add_argument("--json", type=Path, help="also write every number here")
     arguments = parser.parse_args()
     pdfs, latex = pdf_files(arguments.corpus), latex_inputs(arguments.corpus)
@@ -244,11 +251,17 @@ def main() -> int:
         "latex_floor": latex,
         "latex_extraction": latex,
     }
+    baseline = str(arguments.baseline.resolve()) if arguments.baseline else None
+    compared = ("pdf_analysis", "pdf_extraction", "latex_extraction") if baseline else ()
     runs: dict[str, list] = {mode: [] for mode in plan}
+    runs.update({f"{mode}@baseline": [] for mode in compared})
     for _ in range(arguments.repeat):
         for mode, paths in plan.items():
             runs[mode].append(run_once(mode, paths))
+            if mode in compared:  # right after this tree's run of the same mode, on the same machine state
+                runs[f"{mode}@baseline"].append(run_once(mode, paths, baseline))
     results = {mode: summarise(mode, plan[mode], runs[mode]) for mode in plan}
+    results.update({f"{mode}@baseline": summarise(mode, plan[mode], runs[f"{mode}@baseline"]) for mode in compared})
     if not arguments.no_peer:
         results["pdf_peer"] = summarise("pdf_peer", pdfs, [run_once("pdf_peer", pdfs)])
     print(f"CPU seconds of one process (machine: {os.cpu_count()} cores), median of {arguments.repeat} runs.\n")
@@ -277,6 +290,18 @@ def main() -> int:
             f"| {result['papers'] / result['seconds']:.2f} | {pages} | {result['peak_rss_mib']:.0f} "
             f"| {floor['seconds'] / result['seconds']:.2f} | {result['peak_rss_mib'] / floor['peak_rss_mib']:.2f} |"
         )
+    if compared:
+        print(f"\nAgainst the baseline {baseline} (CPU s, median of {arguments.repeat} runs each, alternating):\n")
+        print("| mode | this tree | baseline | this / baseline | runs, this tree | runs, baseline |")
+        print("|---|---|---|---|---|---|")
+        for mode in compared:
+            ours, theirs = results[mode], results[f"{mode}@baseline"]
+            ratio = ours["seconds"] / theirs["seconds"]
+            print(
+                f"| {mode} | {ours['seconds']:.2f} | {theirs['seconds']:.2f} | {ratio:.3f} "
+                f"| {' / '.join(f'{run:.2f}' for run in ours['runs'])} "
+                f"| {' / '.join(f'{run:.2f}' for run in theirs['runs'])} |"
+            )
     if arguments.json:
         arguments.json.write_text(json.dumps(results, indent=2))
     return 0
