@@ -390,3 +390,33 @@ def test_a_table_set_right_above_a_figure_is_not_part_of_it():
     [figure] = extract(document).figures
     assert figure.caption == "Liver sections of each group."
     assert figure.bbox[1] == pytest.approx(205, abs=3)
+
+
+def test_two_figures_side_by_side_in_one_column_each_with_its_caption():
+    document = pymupdf.open()
+    page = new_page(document)
+    paragraph(page, (72, 50, 540, 95))
+    plot(page, (80, 110, 290, 250))
+    plot(page, (320, 110, 530, 250))
+    # On one baseline: MuPDF makes the two captions lines of one block.
+    spans(page, 90, 275, [[("Figure 1:", "helv"), (" Loss on the training set.", "helv")]], size=9)
+    spans(page, 330, 275, [[("Figure 2:", "helv"), (" Loss on the test set.", "helv")]], size=9)
+    paragraph(page, (72, 300, 540, 450))
+    first, second = extract(document).figures
+    assert (first.caption, second.caption) == ("Loss on the training set.", "Loss on the test set.")
+    assert first.bbox[2] < 305 and second.bbox[0] > 305
+
+
+def test_figure_wrapped_in_the_text_beside_it():
+    document = pymupdf.open()
+    page = new_page(document)
+    paragraph(page, (72, 50, 540, 95))
+    raster(page, (260, 105, 540, 290))
+    caption = [[("Figure 1:", "helv"), (" A wrapped figure beside", "helv")], [("the text of the paper.", "helv")]]
+    spans(page, 260, 305, caption, size=9)
+    paragraph(page, (72, 105, 245, 200))
+    paragraph(page, (72, 205, 245, 330))
+    paragraph(page, (72, 340, 540, 450))
+    [figure] = extract(document).figures
+    assert figure.caption == "A wrapped figure beside the text of the paper."
+    assert figure.bbox == pytest.approx((260, 105, 540, 290), abs=3)

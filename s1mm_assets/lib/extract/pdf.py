@@ -147,7 +147,8 @@ def _choose_figures(
         elements = page_elements(page, captions, body_size, columns[page.index])
         for caption in captions:
             if caption.kind == "figure":
-                found.append((caption, candidate_regions(caption, elements, columns[page.index], body_size)))
+                others = [other.box for other in captions if other is not caption]
+                found.append((caption, candidate_regions(caption, elements, columns[page.index], body_size, others)))
     # The side a document puts figures on, learnt from the captions with a figure on one side only; on a tie,
     # above the caption, as most publishers set them.
     sides = collections.Counter(regions[0].side for _, regions in found if len(regions) == 1)

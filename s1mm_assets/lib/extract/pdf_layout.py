@@ -27,7 +27,8 @@ _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _IMAGE_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_IMAGES
 _BOLD = 16  # span flag
 _WHITE = 0xFFFFFF
-_SPAN_FIELDS = operator.itemgetter("text", "size", "flags", "font")
+_SPAN_FIELDS = operator.itemgetter("text", "size", "flags", "font", "bbox")
+_APART = 3.0  # spans of one line further apart than this many ems are two pieces of text (two captions, cells)
 _EDGE_ZONE = 0.09
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _PAGE_NUMBER = re.compile(
@@ -48,16 +49,16 @@ class Line:
 
     __slots__ = ("box", "text", "size", "block", "_span_fields")
 
-    def __init__(self, box: Box, text: str, size: float, block: int, span_fields: list[tuple[str, float, int, str]]):
+    def __init__(self, box: Box, text: str, size: float, block: int, span_fields: list[tuple]):
         self.box = box
         self.text = text
         self.size = size  # the size most of the line's characters are set in
         self.block = block  # index of the block on its page
-        self._span_fields = span_fields  # text, size, flags, font of each span
+        self._span_fields = span_fields  # text, size, flags, font, box of each span
 
     @property
     def spans(self) -> list[Span]:
-        return [Span(text, size, bool(flags & _BOLD), font) for text, size, flags, font in self._span_fields]
+        return [Span(text, size, bool(flags & _BOLD), font) for text, size, flags, font, _ in self._span_fields]
 
 
 @dataclasses.dataclass
@@ -139,23 +140,36 @@ def _read_block(raw: dict, index: int) -> Block | None:
         if abs(raw_line["dir"][1]) > 0.1:
             continue  # rotated text: axis titles and margin stamps, never body text or a caption start
         # What the spans are made of, kept small: the page's dictionary is let go once it is read.
-        kept = list(map(_SPAN_FIELDS, raw_line["spans"]))
-        text = "".join([span[0] for span in kept])
-        if not text.strip():
-            continue
-        if len(kept) == 1:
-            size = round(kept[0][1], 1)
-        else:
-            # Characters per size as printed, then per size rounded: a line has few distinct sizes, many spans.
-            exact: dict[float, int] = {}
-            for span_text, span_size, _, _ in kept:
-                exact[span_size] = exact.get(span_size, 0) + len(span_text.strip())
-            weights: dict[float, int] = {}
-            for span_size, characters in exact.items():
-                rounded = round(span_size, 1)
-                weights[rounded] = weights.get(rounded, 0) + characters
-            size = max(weights, key=weights.__getitem__)
-        lines.append(Line(tuple(raw_line["bbox"]), text, size, index, kept))
+        spans = list(map(_SPAN_FIELDS, raw_line["spans"]))
+        box = tuple(raw_line["bbox"])
+        pieces = [spans]
+        if len(spans) > 1:
+            # MuPDF joins text on one baseline into one line even across a wide gap (two captions side by side).
+            pieces, start = [], 0
+            for at in range(1, len(spans)):
+                if spans[at][4][0] - spans[at - 1][4][2] > _APART * spans[at][1]:
+                    pieces.append(spans[start:at])
+                    start = at
+            pieces.append(spans[start:])
+        for kept in pieces:
+            text = "".join([span[0] for span in kept])
+            if not text.strip():
+                continue
+            if len(kept) == 1:
+                size = round(kept[0][1], 1)
+            else:
+                # Characters per size as printed, then per size rounded: a line has few distinct sizes, many spans.
+                exact: dict[float, int] = {}
+                for span in kept:
+                    exact[span[1]] = exact.get(span[1], 0) + len(span[0].strip())
+                weights: dict[float, int] = {}
+                for span_size, characters in exact.items():
+                    rounded = round(span_size, 1)
+                    weights[rounded] = weights.get(rounded, 0) + characters
+                size = max(weights, key=weights.__getitem__)
+            if len(pieces) > 1:
+                box = (kept[0][4][0], box[1], kept[-1][4][2], box[3])
+            lines.append(Line(box, text, size, index, kept))
     if not lines:
         return None
     if len(lines) == 1:

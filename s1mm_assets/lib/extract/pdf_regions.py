@@ -16,7 +16,7 @@ import re
 import statistics
 
 from s1mm_assets.lib.extract.pdf_captions import Caption
-from s1mm_assets.lib.extract.pdf_layout import Block, Box, Page, area, contains, overlap_x, union
+from s1mm_assets.lib.extract.pdf_layout import Block, Box, Page, area, contains, overlap_x, overlap_y, union
 
 _MIN_GRAPHIC_AREA = 300.0  # square points; rules and bullets are smaller
 _STRIP = 2.0  # points: the resolution at which columns are told apart
@@ -225,11 +225,24 @@ def _content_limits(page: Page) -> tuple[float, float]:
     return top, bottom
 
 
-def candidate_regions(caption: Caption, elements: PageElements, columns: Columns, body_size: float) -> list[Region]:
+def candidate_regions(
+    caption: Caption, elements: PageElements, columns: Columns, body_size: float, others: list[Box] = ()
+) -> list[Region]:
     """The figure above the caption and the one below it, where there is one; failing both, the figure beside
-    it (a caption set in a side column), found by the same search turned a quarter."""
-    band = columns.band_for(caption.box)
-    found = [region for side in ("above", "below") if (region := _grow(caption.box, elements, band, body_size, side))]
+    it (a caption set in a side column), found by the same search turned a quarter. `others` are the page's
+    other captions: where one sits beside this one (figures side by side in one column), each caption's figure
+    stays on its side of the middle between them."""
+    column = left, right = columns.band_for(caption.box)
+    for other in others:
+        if overlap_y(other, caption.box) > 0 and other[0] >= caption.box[2]:
+            right = min(right, (caption.box[2] + other[0]) / 2)
+        elif overlap_y(other, caption.box) > 0 and other[2] <= caption.box[0]:
+            left = max(left, (other[2] + caption.box[0]) / 2)
+    band = (left, right)
+    limits = band if band != column else None
+    found = [
+        region for side in ("above", "below") if (region := _grow(caption.box, elements, band, body_size, side, limits))
+    ]
     if found:
         return found
     turned = PageElements(
@@ -271,17 +284,24 @@ def distance(region: Region, caption: Caption) -> float:
 
 
 def _grow(
-    caption: Box, elements: PageElements, band: tuple[float, float], body_size: float, side: str
+    caption: Box,
+    elements: PageElements,
+    band: tuple[float, float],
+    body_size: float,
+    side: str,
+    limits: tuple[float, float] | None = None,
 ) -> Region | None:
     region: Box | None = None
     in_column: Box | None = None
     for _ in range(3):  # widen the band to what was found, for figures wider than the caption's column
-        grown = _grow_in_band(caption, elements, band, body_size, side)
+        grown = _grow_in_band(caption, elements, band, body_size, side, centred=limits is not None)
         if grown is None or grown == region:
             break
         region = grown
         in_column = in_column or grown
         band = (min(band[0], region[0]), max(band[1], region[2]))
+        if limits is not None and limits != band:
+            band = (max(band[0], limits[0]), min(band[1], limits[1]))
     if region is None or in_column is None:
         return None
     found = _as_figure(region, elements, side)
@@ -298,13 +318,17 @@ def _as_figure(box: Box, elements: PageElements, side: str) -> Region | None:
 
 
 def _grow_in_band(
-    caption: Box, elements: PageElements, band: tuple[float, float], body_size: float, side: str
+    caption: Box, elements: PageElements, band: tuple[float, float], body_size: float, side: str, centred: bool
 ) -> Box | None:
+    """`centred`: only what is centred in the band counts (the band ends at a neighbouring caption's half)."""
     above = side == "above"
     edge = caption[1] if above else caption[3]
 
     def in_band(box: Box) -> bool:
         return overlap_x(box, (band[0], 0, band[1], 0)) > min(4.0, (box[2] - box[0]) / 2)
+
+    def takes(box: Box) -> bool:
+        return band[0] <= (box[0] + box[2]) / 2 <= band[1] if centred else in_band(box)
 
     def beyond(box: Box) -> bool:
         return box[3] <= edge + 2 if above else box[1] >= edge - 2
@@ -314,8 +338,8 @@ def _grow_in_band(
         if box == caption or not in_band(box) or not beyond(box):
             continue
         limit = max(limit, box[3]) if above else min(limit, box[1])
-    candidates = [box for box in elements.graphics if in_band(box) and beyond(box)]
-    candidates += [box for box, _ in elements.texts if in_band(box) and beyond(box)]
+    candidates = [box for box in elements.graphics if takes(box) and beyond(box)]
+    candidates += [box for box, _ in elements.texts if takes(box) and beyond(box)]
     candidates = [box for box in candidates if (box[1] >= limit - 1 if above else box[3] <= limit + 1)]
     candidates.sort(key=lambda box: -box[3] if above else box[1])
     frontier = edge
