@@ -420,3 +420,16 @@ def test_figure_wrapped_in_the_text_beside_it():
     [figure] = extract(document).figures
     assert figure.caption == "A wrapped figure beside the text of the paper."
     assert figure.bbox == pytest.approx((260, 105, 540, 290), abs=3)
+
+
+def test_a_page_set_sideways_is_read_turned_upright():
+    document = pymupdf.open()
+    page = new_page(document)
+    # A landscape figure on a portrait page: the image, its caption and the text run up the page.
+    page.insert_image(pymupdf.Rect(150, 150, 350, 550), stream=bundles.png_bytes(400, 200), rotate=90)
+    page.insert_text((380, 500), "Figure 4. Best animations of the year, by studio.", fontsize=10, rotate=90)
+    for column in range(3):
+        page.insert_text((430 + column * 14, 700), BODY[:100], fontsize=10, rotate=90)
+    [figure] = extract(document).figures
+    assert (figure.number, figure.caption) == ("4", "Best animations of the year, by studio.")
+    assert figure.image.width > figure.image.height  # rendered the way a reader turns the page

@@ -28,6 +28,7 @@ _IMAGE_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_IMAGES
 _BOLD = 16  # span flag
 _WHITE = 0xFFFFFF
 _SPAN_FIELDS = operator.itemgetter("text", "size", "flags", "font", "bbox")
+_TURNED_PAGE_CHARACTERS = 40  # fewer characters running up or down a page: axis titles, not a page set sideways
 _APART = 3.0  # spans of one line further apart than this many ems are two pieces of text (two captions, cells)
 _EDGE_ZONE = 0.09
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -104,16 +105,15 @@ def read_page(page: pymupdf.Page, may_open_figure_caption: collections.abc.Calla
     what renders it (kept for later; on other pages it would only hold memory)."""
     display_list = page.get_displaylist()
     text = pymupdf.TextPage(display_list.get_textpage(flags=_TEXT_FLAGS)).extractDICT()
-    blocks: list[Block] = []
-    vectors: list[Box] = []
-    for raw in text["blocks"]:
-        if raw["type"] == 3:
-            if raw["color"] != _WHITE and raw["alpha"]:  # white on the white page, or transparent: nothing drawn
-                vectors.append(tuple(raw["bbox"]))
-        elif raw["type"] == 0:
-            block = _read_block(raw, len(blocks))
-            if block is not None:
-                blocks.append(block)
+    turned: collections.Counter[int] = collections.Counter()
+    blocks, vectors = _read_blocks(text, turned)
+    upright = sum(len(line.text) for block in blocks for line in block.lines)
+    if turned and max(turned.values()) > max(2 * upright, _TURNED_PAGE_CHARACTERS):
+        # A page set sideways (a landscape figure or table): read it turned upright, the way a reader turns it.
+        page.set_rotation((page.rotation + turned.most_common(1)[0][0]) % 360)
+        display_list = page.get_displaylist()
+        text = pymupdf.TextPage(display_list.get_textpage(flags=_TEXT_FLAGS)).extractDICT()
+        blocks, vectors = _read_blocks(text, collections.Counter())
     holds_figure = any(may_open_figure_caption(line.text) for block in blocks for line in block.lines)
     images: list[Box | None] = []
     # Image positions bound figures and tell scanned pages (no text) apart: a second replay of the display list,
@@ -133,12 +133,32 @@ def read_page(page: pymupdf.Page, may_open_figure_caption: collections.abc.Calla
     )
 
 
-def _read_block(raw: dict, index: int) -> Block | None:
+def _read_blocks(text: dict, turned: collections.Counter[int]) -> tuple[list[Block], list[Box]]:
+    """The text blocks and the vector paths of a page's text dictionary; `turned` counts the characters of
+    the lines left out because they run up or down the page, by the rotation that would set them upright."""
+    blocks: list[Block] = []
+    vectors: list[Box] = []
+    for raw in text["blocks"]:
+        if raw["type"] == 3:
+            if raw["color"] != _WHITE and raw["alpha"]:  # white on the white page, or transparent: nothing drawn
+                vectors.append(tuple(raw["bbox"]))
+        elif raw["type"] == 0:
+            block = _read_block(raw, len(blocks), turned)
+            if block is not None:
+                blocks.append(block)
+    return blocks, vectors
+
+
+def _read_block(raw: dict, index: int, turned: collections.Counter[int]) -> Block | None:
     # The hot loop of reading a page (every line of the document passes here): plain loops, no helper calls.
     lines = []
     for raw_line in raw["lines"]:
         if abs(raw_line["dir"][1]) > 0.1:
-            continue  # rotated text: axis titles and margin stamps, never body text or a caption start
+            # Rotated text: axis titles and margin stamps, never body text or a caption start, unless the whole
+            # page is turned.
+            if abs(raw_line["dir"][1]) > 0.9:
+                turned[90 if raw_line["dir"][1] < 0 else 270] += sum(len(span["text"]) for span in raw_line["spans"])
+            continue
         # What the spans are made of, kept small: the page's dictionary is let go once it is read.
         spans = list(map(_SPAN_FIELDS, raw_line["spans"]))
         box = tuple(raw_line["bbox"])
