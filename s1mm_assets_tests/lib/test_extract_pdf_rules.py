@@ -433,3 +433,21 @@ def test_a_page_set_sideways_is_read_turned_upright():
     [figure] = extract(document).figures
     assert (figure.number, figure.caption) == ("4", "Best animations of the year, by studio.")
     assert figure.image.width > figure.image.height  # rendered the way a reader turns the page
+
+
+def test_a_full_page_figure_takes_its_caption_from_the_facing_page():
+    document = pymupdf.open()
+    text_page = new_page(document)
+    paragraph(text_page, (72, 60, 540, 400))
+    spans(
+        text_page,
+        72,
+        430,
+        [[("Fig. 1.", "hebo"), (" Calcium waves in glia, recorded over", "helv")], [("ten seconds.", "helv")]],
+    )
+    paragraph(text_page, (72, 470, 540, 700))
+    figure_page = new_page(document)
+    raster(figure_page, (72, 60, 540, 700))
+    spans(figure_page, 290, 720, [[("Fig. 1", "hebo")]])
+    [figure] = extract(document).figures
+    assert (figure.page, figure.caption) == (2, "Calcium waves in glia, recorded over ten seconds.")

@@ -11,6 +11,7 @@ become the figure's citing paragraphs; text inside figures and running heads nev
 from __future__ import annotations
 
 import collections
+import dataclasses
 import io
 import re
 
@@ -161,7 +162,8 @@ def _choose_figures(
     for candidates in by_number.values():
         with_region = [candidate for candidate in candidates if candidate[2] is not None]
         if with_region:
-            chosen.append(max(with_region, key=lambda item: (item[0].score, -item[0].page)))
+            best_with_region = max(with_region, key=lambda item: (item[0].score, -item[0].page))
+            chosen.append(_with_facing_text(best_with_region, candidates))
             continue
         best = max(candidates, key=lambda item: item[0].score)[0]
         if best.score >= 2:
@@ -174,6 +176,27 @@ def _choose_figures(
             figures.append((caption, region))
     figures.sort(key=lambda item: (item[0].page, item[0].box[1]))
     return figures
+
+
+def _with_facing_text(
+    chosen: tuple[Caption, list[Region], Region | None], candidates: list[tuple[Caption, list[Region], Region | None]]
+) -> tuple[Caption, list[Region], Region | None]:
+    """A full-page figure carries only its label ("Fig. 1") and its caption is set on the facing page, with no
+    figure beside it: the figure takes that caption's text."""
+    caption, regions, region = chosen
+    if len(caption.text.split()) >= 3:
+        return chosen
+    facing = [
+        other
+        for other, _, other_region in candidates
+        if other_region is None
+        and abs(other.page - caption.page) == 1
+        and other.score >= 2
+        and len(other.text) > len(caption.text)
+    ]
+    if not facing:
+        return chosen
+    return dataclasses.replace(caption, text=max(facing, key=lambda other: other.score).text), regions, region
 
 
 def _no_region(extraction: Extraction, caption: Caption) -> None:
