@@ -102,3 +102,20 @@ def test_jats_with_a_default_namespace():
     result = extract_files(BundleFiles(files), "jats")
     assert result.title == "Packed figures"
     assert {figure.label for figure in result.figures} == {"F2", "S1"}
+
+
+def test_the_pdf_stands_in_once_for_a_figure_whose_panels_are_all_missing_and_never_for_a_scheme():
+    article = """<?xml version="1.0"?>
+<article xmlns:xlink="http://www.w3.org/1999/xlink"><body>
+<fig-group id="G3"><label>Figure 3</label><caption><p>A group of panels.</p></caption>
+  <fig id="G3A"><label>A</label><graphic xlink:href="g3a"/></fig>
+  <fig id="G3B"><label>B</label><graphic xlink:href="g3b"/></fig>
+</fig-group>
+<fig id="SC3"><label>Scheme 3</label><caption><p>A reaction.</p></caption><graphic xlink:href="sc3"/></fig>
+</body></article>"""
+    result = extract_files(BundleFiles({"article.xml": article.encode(), "article.pdf": article_pdf()}), "jats")
+    [group] = result.figures
+    pdf_figure = extract_files(BundleFiles({"article.pdf": article_pdf()}), "pdf").figures[0]
+    assert group.label == "G3" and group.image == pdf_figure.image  # the PDF's figure, not two copies side by side
+    assert group.warnings == ["image rendered from the PDF in the package: graphics 'g3a', 'g3b' are not in it"]
+    assert ("SC3", "missing_file") in [(problem.figure_key, problem.reason) for problem in result.problems]
