@@ -119,3 +119,15 @@ def test_the_pdf_stands_in_once_for_a_figure_whose_panels_are_all_missing_and_ne
     assert group.label == "G3" and group.image == pdf_figure.image  # the PDF's figure, not two copies side by side
     assert group.warnings == ["image rendered from the PDF in the package: graphics 'g3a', 'g3b' are not in it"]
     assert ("SC3", "missing_file") in [(problem.figure_key, problem.reason) for problem in result.problems]
+
+
+def test_a_fig_without_caption_takes_its_legend_from_a_statement():
+    article = """<?xml version="1.0"?>
+<article xmlns:xlink="http://www.w3.org/1999/xlink"><body>
+<fig id="F1"><label>Figure 1</label><graphic xlink:href="f1"/>
+  <statement><p>Peroxide value of the oils after an oven test.</p></statement></fig>
+</body></article>"""
+    result = extract_files(BundleFiles({"article.xml": article.encode(), "f1.png": bundles.png_bytes()}), "jats")
+    assert [(figure.number, figure.caption) for figure in result.figures] == [
+        ("1", "Peroxide value of the oils after an oven test.")
+    ]

@@ -1,11 +1,12 @@
 """Figures, captions and citing paragraphs from JATS XML packages (bioRxiv/medRxiv MECA, PMC, a bare XML).
 
-Each `<fig>` gives a figure: its `<label>`, its `<caption>` (title and paragraphs), its `<graphic xlink:href>`
-resolved to a file in the package (PMC leaves the extension off). A `<fig-group>` is one figure whose member
-figures are its panels, kept as sub-figures with their own captions; a `<fig>` with several graphics is
-composed from them. Figures inside `<supplementary-material>`, a supplementary section, or labelled
-"Supplementary"/"Figure S1"/"Extended Data" are flagged as supplementary. Citing paragraphs are the body
-paragraphs holding an `<xref ref-type="fig">` to the figure (or to one of its panels).
+Each `<fig>` gives a figure: its `<label>`, its `<caption>` (title and paragraphs; failing that, the `<statement>`
+or paragraphs it holds), its `<graphic xlink:href>` resolved to a file in the package (PMC leaves the extension
+off). A `<fig-group>` is one figure whose member figures are its panels, kept as sub-figures with their own
+captions; a `<fig>` with several graphics is composed from them. Figures inside `<supplementary-material>`, a
+supplementary section, or labelled "Supplementary"/"Figure S1"/"Extended Data" are flagged as supplementary.
+Citing paragraphs are the body paragraphs holding an `<xref ref-type="fig">` to the figure (or to one of its
+panels).
 
 When the package ships the article's PDF but not a figure's graphic files (a PMC article fetched as XML + PDF),
 the figure's image is the same-numbered figure rendered from that PDF, with a warning saying so: once for the
@@ -142,6 +143,9 @@ def _extract_figure(
     key = fig_id or f"figure-{ordinal}"
     label = text_of(element.find("label"))
     caption = text_of(element.find("caption"))
+    if not caption:
+        # Some publishers put the legend of a figure without <caption> in a <statement> or a bare <p>.
+        caption = " ".join(text_of(child) for child in element if child.tag in ("statement", "p")).strip()
     panels = [panel for panel in element.findall("fig")] if element.tag == "fig-group" else []
     if not caption and len(panels) == 1:
         caption = text_of(panels[0].find("caption"))
