@@ -122,14 +122,14 @@ def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
     except FileNotFoundError as error:
         print(json.dumps({"error": str(error)}), file=sys.stderr)
         return 2
-    for paper in papers:
+    for paper, folder in papers:
         try:
             extraction = extract_path(paper, dpi=dpi)
         except Exception as error:  # noqa: BLE001 - one bad paper must not stop the run
             print(json.dumps({"paper": str(paper), "error": f"{type(error).__name__}: {error}"}), file=sys.stderr)
             continue
         for figure in extraction.figures:
-            image_path, digest = write_image(figure, out, paper)
+            image_path, digest = write_image(figure, out / folder)
             print(json.dumps(figure_record(paper, figure, image_path, digest), ensure_ascii=False), flush=True)
         for problem in extraction.problems:
             record = {"paper": str(paper), "figure": problem.figure_key, "problem": problem.reason}
