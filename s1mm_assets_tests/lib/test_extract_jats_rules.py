@@ -121,13 +121,15 @@ def test_the_pdf_stands_in_once_for_a_figure_whose_panels_are_all_missing_and_ne
     assert ("SC3", "missing_file") in [(problem.figure_key, problem.reason) for problem in result.problems]
 
 
-def test_a_fig_without_caption_takes_its_legend_from_a_statement():
+def test_a_fig_without_caption_takes_its_legend_from_a_statement_and_appendix_numbers_are_kept():
     article = """<?xml version="1.0"?>
 <article xmlns:xlink="http://www.w3.org/1999/xlink"><body>
 <fig id="F1"><label>Figure 1</label><graphic xlink:href="f1"/>
   <statement><p>Peroxide value of the oils after an oven test.</p></statement></fig>
+<fig id="FA1"><label>Figure A1</label><caption><p>In the appendix.</p></caption><graphic xlink:href="f1"/></fig>
 </body></article>"""
     result = extract_files(BundleFiles({"article.xml": article.encode(), "f1.png": bundles.png_bytes()}), "jats")
     assert [(figure.number, figure.caption) for figure in result.figures] == [
-        ("1", "Peroxide value of the oils after an oven test.")
+        ("1", "Peroxide value of the oils after an oven test."),
+        ("A1", "In the appendix."),  # numbered as the PDF prints it, so the PDF can stand in for it
     ]

@@ -58,6 +58,7 @@ def extract(document: pymupdf.Document, dpi: int = 150):
         ([("Fig. 3", "hebo"), (" Rates rise.", "helv")], "3", False),  # BMC: a bold label, no punctuation
         ([("Figure-3:", "hebo"), (" Rates rise.", "helv")], "3", False),  # Veterinary World
         ([("FIGURE 3 |", "hebo"), (" Rates rise.", "helv")], "3", False),  # Frontiers
+        ([("Figure A3:", "helv"), (" Rates rise.", "helv")], "A3", False),  # an appendix's numbering
         ([("Supplementary Figure S1.", "helv"), (" Rates rise.", "helv")], "S1", True),
         ([("Supplementary Fig. 2 |", "hebo"), (" Rates rise.", "helv")], "S2", True),
         ([("Suppl. Fig. 4.", "helv"), (" Rates rise.", "helv")], "S4", True),
@@ -374,22 +375,29 @@ def test_two_column_spanning_grid_of_panels_with_their_own_captions():
     assert figure.bbox[:2] == pytest.approx((60, 60), abs=3) and figure.bbox[2] >= 550 and figure.bbox[3] < 390
 
 
-def test_a_table_set_right_above_a_figure_is_not_part_of_it():
+@pytest.mark.parametrize(
+    "table_caption",
+    [
+        [[("Table 3:", "hebo"), (" Enzyme activity in each group.", "helv")]],
+        [[("TABLE III", "helv")], [("ENZYME ACTIVITY IN EACH GROUP", "helv")]],  # IEEE: label above the title
+    ],
+)
+def test_a_table_set_right_above_a_figure_is_not_part_of_it(table_caption):
     document = pymupdf.open()
     page = new_page(document)
-    spans(page, 50, 70, [[("Table 3:", "hebo"), (" Enzyme activity in each group.", "helv")]])
-    page.draw_line((50, 80), (562, 80))
-    for row, top in enumerate(range(92, 180, 14)):
+    spans(page, 50, 100 - 10 * len(table_caption), table_caption, size=8)
+    page.draw_line((50, 110), (562, 110))
+    for row, top in enumerate(range(122, 210, 14)):
         spans(page, 60, top, [[(f"Enzyme {row}", "helv"), ("          1.8 ± 0.1     2.7 ± 0.2     2.1 ± 0.1", "helv")]])
-    page.draw_line((50, 182), (562, 182))
-    spans(page, 50, 192, [[("Values are means ± SEM of seven rats per group.", "helv")]], size=7)
+    page.draw_line((50, 212), (562, 212))
+    spans(page, 50, 222, [[("Values are means ± SEM of seven rats per group.", "helv")]], size=7)
     for column, left in enumerate((70, 230, 390)):
-        raster(page, (left, 205, left + 150, 320), seed=column)
-    spans(page, 50, 340, [[("Figure 2:", "hebo"), (" Liver sections of each group.", "helv")]])
-    two_columns_of_text(page, (370, 520))
+        raster(page, (left, 235, left + 150, 350), seed=column)
+    spans(page, 50, 370, [[("Figure 2:", "hebo"), (" Liver sections of each group.", "helv")]])
+    two_columns_of_text(page, (400, 550))
     [figure] = extract(document).figures
     assert figure.caption == "Liver sections of each group."
-    assert figure.bbox[1] == pytest.approx(205, abs=3)
+    assert figure.bbox[1] == pytest.approx(235, abs=3)
 
 
 def test_two_figures_side_by_side_in_one_column_each_with_its_caption():

@@ -152,7 +152,7 @@ def _extract_figure(
     if not caption:
         extraction.problems.append(FigureProblem(key, "no_caption", "<fig> without caption text"))
         return None
-    number_match = re.search(r"(S?\d+(?:\.\d+)*[A-Za-z]?)", label)
+    number_match = re.search(r"((?:[A-Z]\.?)?\d+(?:\.\d+)*[A-Za-z]?)", label)
     supplementary = _is_supplementary(element, label)
     number = None
     if number_match:

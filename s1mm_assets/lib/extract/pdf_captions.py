@@ -17,7 +17,8 @@ from s1mm_assets.lib.extract.pdf_text import Vocabulary, join_lines
 CAPTION_LABEL = re.compile(
     r"^\s*(?P<prefix>(?:Supplementary|Supplemental|Suppl\.|Supporting\s+Information|Extended\s+Data)\s+)?"
     r"(?P<kind>Figure|Fig\.|Fig|FIGURE|FIG\.|FIG|Table|TABLE)\s*(?:[-\u2010\u2011\u2013]\s*)?"
-    r"(?P<number>S?\d+(?:\.\d+)*)"
+    # "3", "S1", "2.1", in an appendix "A1" or "A.1"; IEEE numbers tables "TABLE IV", alone or before a colon
+    r"(?P<number>(?:[A-Z]\.?)?\d+(?:\.\d+)*|[IVX]+(?=\s*(?:$|[.:])))"
     r"(?P<delimiter>\s*[.:|\u2014\u2013-]+\s*|\s+|$)"
 )
 # Verbs that follow "Figure 3" in running text, never in a caption.

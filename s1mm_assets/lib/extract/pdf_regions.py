@@ -174,7 +174,7 @@ def page_elements(page: Page, captions: list[Caption], body_size: float, columns
         else:
             texts += [(line.box, index) for line in block.lines]
     for caption in captions:
-        if caption.kind == "table" and caption.score >= 2:
+        if caption.kind == "table" and caption.score >= 1:
             elements = PageElements(obstacles, graphics, texts)
             table = _table_below(caption.box, elements, columns.band_for(caption.box), body_size)
             if table is not None:
