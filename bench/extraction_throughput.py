@@ -1,7 +1,7 @@
 """Extraction speed and peak memory per core, against the floor of only reading the same inputs.
 
     .venv/bin/python bench/extraction_throughput.py [--corpus ../shared/corpus] [--repeat 3] [--no-peer]
-        [--baseline ../pdf-base]
+        [--baseline ../pdf-base [--compared-only]]
 
 - PDF: every PDF of the corpus's `pdf-*` folders. Floors: open each with PyMuPDF and extract every page's plain
   text (`page.get_text()`), or its text with positions and fonts (`page.get_text("dict")`, what any layout
@@ -228,45 +228,9 @@ def summarise(mode: str, paths: list[Path], runs: list[tuple[float, float, int, 
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--no-peer", action="store_true")
-    parser.add_argument("--baseline", type=Path, help="another checkout whose extraction runs alongside, for ratios")
-    parser.add_argument("--json", type=Path, help="also write every number here")
-    arguments = parser.parse_args()
-    pdfs, latex = pdf_files(arguments.corpus), latex_inputs(arguments.corpus)
-    if not pdfs:
-        print(f"no corpus at {arguments.corpus}", file=sys.stderr)
-        return 2
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        regions = pool.apply(pdf_regions, ([str(path) for path in pdfs],))
-    plan = {
-        "pdf_floor": pdfs,
-        "pdf_floor_dict": pdfs,
-        "pdf_analysis": pdfs,
-        "pdf_floor_and_rendering": regions,
-        "pdf_extraction": pdfs,
-        "latex_floor": latex,
-        "latex_extraction": latex,
-    }
-    baseline = str(arguments.baseline.resolve()) if arguments.baseline else None
-    compared = ("pdf_analysis", "pdf_extraction", "latex_extraction") if baseline else ()
-    runs: dict[str, list] = {mode: [] for mode in plan}
-    runs.update({f"{mode}@baseline": [] for mode in compared})
-    for _ in range(arguments.repeat):
-        for mode, paths in plan.items():
-            runs[mode].append(run_once(mode, paths))
-            if mode in compared:  # right after this tree's run of the same mode, on the same machine state
-                runs[f"{mode}@baseline"].append(run_once(mode, paths, baseline))
-    results = {mode: summarise(mode, plan[mode], runs[mode]) for mode in plan}
-    results.update({f"{mode}@baseline": summarise(mode, plan[mode], runs[f"{mode}@baseline"]) for mode in compared})
-    if not arguments.no_peer:
-        results["pdf_peer"] = summarise("pdf_peer", pdfs, [run_once("pdf_peer", pdfs)])
-    print(f"CPU seconds of one process (machine: {os.cpu_count()} cores), median of {arguments.repeat} runs.\n")
+def _print_modes(results: dict) -> None:
     print(
-        "| input | mode | papers | pages | CPU s | papers/s | pages/s | peak RSS MiB | speed vs floor "
+        "\n| input | mode | papers | pages | CPU s | papers/s | pages/s | peak RSS MiB | speed vs floor "
         "| memory vs floor |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -290,6 +254,53 @@ def main() -> int:
             f"| {result['papers'] / result['seconds']:.2f} | {pages} | {result['peak_rss_mib']:.0f} "
             f"| {floor['seconds'] / result['seconds']:.2f} | {result['peak_rss_mib'] / floor['peak_rss_mib']:.2f} |"
         )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="another checkout whose extraction runs alongside, for ratios")
+    parser.add_argument(
+        "--compared-only", action="store_true", help="with --baseline: only the modes compared with the baseline"
+    )
+    parser.add_argument("--json", type=Path, help="also write every number here")
+    arguments = parser.parse_args()
+    pdfs, latex = pdf_files(arguments.corpus), latex_inputs(arguments.corpus)
+    if not pdfs:
+        print(f"no corpus at {arguments.corpus}", file=sys.stderr)
+        return 2
+    baseline = str(arguments.baseline.resolve()) if arguments.baseline else None
+    compared = ("pdf_analysis", "pdf_extraction", "latex_extraction") if baseline else ()
+    if arguments.compared_only and compared:
+        plan = {"pdf_analysis": pdfs, "pdf_extraction": pdfs, "latex_extraction": latex}
+    else:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            regions = pool.apply(pdf_regions, ([str(path) for path in pdfs],))
+        plan = {
+            "pdf_floor": pdfs,
+            "pdf_floor_dict": pdfs,
+            "pdf_analysis": pdfs,
+            "pdf_floor_and_rendering": regions,
+            "pdf_extraction": pdfs,
+            "latex_floor": latex,
+            "latex_extraction": latex,
+        }
+    runs: dict[str, list] = {mode: [] for mode in plan}
+    runs.update({f"{mode}@baseline": [] for mode in compared})
+    for _ in range(arguments.repeat):
+        for mode, paths in plan.items():
+            runs[mode].append(run_once(mode, paths))
+            if mode in compared:  # right after this tree's run of the same mode, on the same machine state
+                runs[f"{mode}@baseline"].append(run_once(mode, paths, baseline))
+    results = {mode: summarise(mode, plan[mode], runs[mode]) for mode in plan}
+    results.update({f"{mode}@baseline": summarise(mode, plan[mode], runs[f"{mode}@baseline"]) for mode in compared})
+    if not arguments.no_peer and "pdf_floor" in results:
+        results["pdf_peer"] = summarise("pdf_peer", pdfs, [run_once("pdf_peer", pdfs)])
+    print(f"CPU seconds of one process (machine: {os.cpu_count()} cores), median of {arguments.repeat} runs.")
+    if "pdf_floor" in results:
+        _print_modes(results)
     if compared:
         print(f"\nAgainst the baseline {baseline} (CPU s, median of {arguments.repeat} runs each, alternating):\n")
         print("| mode | this tree | baseline | this / baseline | runs, this tree | runs, baseline |")

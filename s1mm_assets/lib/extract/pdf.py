@@ -2,10 +2,12 @@
 
 Each page is read once (`pdf_layout`); captions are found by their labels (`pdf_captions`); each caption's
 figure is the cluster of images, vector drawings and plot text next to it in its column (`pdf_regions`),
-rendered at the requested resolution. When a figure number has several candidate captions (a caption and a
-paragraph that opens with "Figure 3 ..."), the one with a figure beside it and the strongest caption evidence
-wins. Body paragraphs, read in column order and joined across column and page breaks, that mention "Fig. N"
-become the figure's citing paragraphs; text inside figures and running heads never does.
+rendered at the requested resolution (`Page.render`, the one place a page region becomes pixels). When a figure
+number has several candidate captions (a caption and a paragraph that opens with "Figure 3 ..."), the one with
+a figure beside it and the strongest caption evidence wins; a figure that carries only its label takes the
+caption set on the facing page. Two captions never share a figure. Body paragraphs, read in column order and
+joined across column and page breaks, that mention "Fig. N" become the figure's citing paragraphs; text inside
+figures and running heads never does.
 """
 
 from __future__ import annotations

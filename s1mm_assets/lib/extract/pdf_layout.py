@@ -4,8 +4,10 @@ The page's content stream is interpreted once into a display list; the text (wit
 alongside, MuPDF's `TEXT_COLLECT_VECTORS`) and the image positions are read from that list, and figure regions
 are later rendered from it too, so a page costs little more than extracting its text.
 
-Document-wide facts the figure finder needs live here as well: the body text size, and the running headers
-and footers (lines near the page edge that repeat from page to page), which are neither body text nor figure.
+Paths that draw nothing (white on the white page, or transparent) are left out; a page set sideways (its text
+running up or down) is read turned upright. Document-wide facts the figure finder needs live here as well: the
+body text size, and the running headers and footers (lines near the page edge that repeat from page to page at
+the same height), which are neither body text nor figure.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Where a caption's figure is on the page.
 
-Everything on a page is either an obstacle (body paragraphs, headings, captions, running heads) or a
-figure element (raster images, vector paths, and the short text inside plots: ticks, legends, panel letters).
-From the caption's edge the figure is grown outwards, above and below, within the caption's column: elements
-join while the gap to what has been collected stays small, and the first obstacle ends the search. The side
-that collects graphics is the figure; when both do, the side the document puts its figures on elsewhere wins.
-A figure made only of text is not a figure.
+Everything on a page is either an obstacle (body paragraphs, headings, captions, running heads, the table
+under a table caption) or a figure element (raster images, visible vector paths, and the short text inside
+plots: ticks, legends, panel letters and panel captions). The text columns come from where the document's body
+paragraphs lie. From the caption's edge the figure is grown outwards, above and below, within the caption's
+column (up to the middle between it and a caption beside it): elements join while the gap to what has been
+collected stays small, and the first obstacle ends the search. The side that collects graphics is the figure;
+when both do, the side the document puts its figures on elsewhere wins. A figure made only of text is not a
+figure.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import dataclasses
 import itertools
 import re
 import statistics
+from collections.abc import Sequence
 
 from s1mm_assets.lib.extract.pdf_captions import Caption
 from s1mm_assets.lib.extract.pdf_layout import Block, Box, Page, area, contains, overlap_x, overlap_y, union
@@ -226,7 +229,7 @@ def _content_limits(page: Page) -> tuple[float, float]:
 
 
 def candidate_regions(
-    caption: Caption, elements: PageElements, columns: Columns, body_size: float, others: list[Box] = ()
+    caption: Caption, elements: PageElements, columns: Columns, body_size: float, others: Sequence[Box] = ()
 ) -> list[Region]:
     """The figure above the caption and the one below it, where there is one; failing both, the figure beside
     it (a caption set in a side column), found by the same search turned a quarter. `others` are the page's
@@ -254,7 +257,7 @@ def candidate_regions(
     for side, name in (("above", "left"), ("below", "right")):
         region = _grow(_turn(caption.box), turned, beside, body_size, side)
         if region is not None:
-            found.append(Region(_turn(region.box), name, region.graphic_area))  # in its caption's rows only
+            found.append(Region(_turn(region.box), name, region.graphic_area))
     return found
 
 
