@@ -459,3 +459,21 @@ def test_a_full_page_figure_takes_its_caption_from_the_facing_page():
     spans(figure_page, 290, 720, [[("Fig. 1", "hebo")]])
     [figure] = extract(document).figures
     assert (figure.page, figure.caption) == (2, "Calcium waves in glia, recorded over ten seconds.")
+
+
+def test_columns_of_left_and_right_hand_pages_with_mirrored_margins():
+    document = pymupdf.open()
+    for number in range(6):
+        page = new_page(document)
+        shift = 0 if number % 2 else 30  # the inner margin is wider: columns move from page to page
+        for top in (60, 200, 340, 480, 620):
+            paragraph(page, (30 + shift, top, 270 + shift, top + 120))
+            paragraph(page, (290 + shift, top, 530 + shift, top + 120))
+    page = document[3]
+    page.add_redact_annot(pymupdf.Rect(280, 55, 540, 330))  # room for a figure in the right column
+    page.apply_redactions()
+    plot(page, (300, 70, 520, 270))
+    spans(page, 290, 300, [[("Figure 1.", "hebo"), (" In the right column.", "helv")]])
+    [figure] = extract(document).figures
+    assert figure.caption == "In the right column."
+    assert figure.bbox[0] >= 290 and figure.bbox[1] == pytest.approx(70, abs=3)
