@@ -1,4 +1,5 @@
-"""The `s1mm` command: run partitions, query the lake with SQL, verify releases, extract figures from files."""
+"""The `s1mm` command: run partitions, query the lake with SQL, verify releases, extract figures from files, show
+the effective settings."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from s1mm_assets.lib import settings
 from s1mm_assets.lib.analytics import format_rows, query
 from s1mm_assets.lib.lake import Lake, PartitionMissing, is_temporary
 from s1mm_assets.lib.release.manifest import MANIFEST_NAME, verify_release
+from s1mm_assets.lib.settings import SettingsError, load_settings, project_root
 from s1mm_assets.lib.sources import SOURCES
 
 DEMO_MONTHS = 2
@@ -45,13 +46,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract.add_argument("--out", type=Path, default=Path("s1mm-extract"), help="where the images are written")
     extract.add_argument("--dpi", type=int, default=150, help="resolution of rendered PDF and vector figures")
 
+    config = commands.add_parser("config", help="print the effective settings and where each value came from")
+    config.add_argument("--format", choices=("table", "json", "toml", "markdown"), default="table")
+
     arguments = parser.parse_args(argv)
+    try:
+        return _run_command(arguments)
+    except SettingsError as error:
+        print(f"s1mm: configuration: {error}", file=sys.stderr)
+        return 2
+
+
+def _run_command(arguments: argparse.Namespace) -> int:
     if arguments.command == "sql":
         return _sql(arguments.query, arguments.format)
     if arguments.command == "verify":
         return _verify(arguments.path)
     if arguments.command == "extract":
         return _extract(arguments.paths, arguments.out, arguments.dpi)
+    if arguments.command == "config":
+        from s1mm_assets.lib.settings_report import describe
+
+        print(describe(load_settings(), arguments.format))
+        return 0
     if arguments.command == "materialize":
         return _materialize(arguments.source or list(SOURCES), [_month(value) for value in arguments.month])
     return _demo(arguments.months)
@@ -59,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _sql(sql: str, output_format: str) -> int:
     try:
-        columns, rows = query(Lake(settings.lake_root()), sql)
+        columns, rows = query(_lake(), sql)
     except Exception as error:  # noqa: BLE001 - DuckDB raises many error classes; the user needs the message
         print(f"s1mm sql: {error}", file=sys.stderr)
         return 2
@@ -97,7 +114,7 @@ def _verify(path: Path) -> int:
 
 def _recorded_manifest_sha256(folder: Path) -> str | None:
     """The manifest hash the lake recorded at release time, when the folder is a release of this lake."""
-    lake = Lake(settings.lake_root())
+    lake = _lake()
     if not lake.is_local:
         return None
     try:
@@ -135,6 +152,10 @@ def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
             record = {"paper": str(paper), "figure": problem.figure_key, "problem": problem.reason}
             print(json.dumps({**record, "detail": problem.detail}, ensure_ascii=False), file=sys.stderr)
     return 0
+
+
+def _lake() -> Lake:
+    return Lake(load_settings().storage.lake_url())
 
 
 def _month(value: str) -> str:
@@ -182,7 +203,7 @@ def _demo(months: int) -> int:
         demo_months.append(today.strftime("%Y-%m"))
     print(f"Materializing the sample corpus for {', '.join(sorted(demo_months))} x {', '.join(SOURCES)}", flush=True)
     status = _materialize(list(SOURCES), sorted(demo_months))
-    lake = Lake(settings.lake_root())
+    lake = _lake()
     counts = ", ".join(
         f"{table} {rows[0][0]}"
         for table in ("papers", "figures", "contexts", "captions", "quality")
@@ -204,17 +225,17 @@ def _demo(months: int) -> int:
 
 def prepare_dagster_home() -> Path:
     """DAGSTER_HOME under S1MM_HOME unless set, with the project's instance settings on first use."""
-    home = settings.dagster_home()
+    home = load_settings().storage.dagster_home_path()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
-    template = settings.project_root() / "deployment" / "local" / "dagster.yaml"
+    template = project_root() / "deployment" / "local" / "dagster.yaml"
     if not (home / "dagster.yaml").exists() and template.exists():
         shutil.copyfile(template, home / "dagster.yaml")
     return home
 
 
 # Commands that only read and print: nothing of theirs needs Python's shutdown.
-_QUICK_COMMANDS = {"sql", "verify", "extract"}
+_QUICK_COMMANDS = {"sql", "verify", "extract", "config"}
 
 
 def run() -> None:

@@ -1,6 +1,5 @@
 """The s1mm code location: every stage's assets and checks, the resources, and the automation sensor."""
 
-import os
 import warnings
 
 import dagster as dg
@@ -9,16 +8,17 @@ import dagster as dg
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-from s1mm_assets.defs.cluster import executor_from_environment  # noqa: E402
+from s1mm_assets.defs.cluster import executor_for  # noqa: E402
 from s1mm_assets.defs.contexts.assets import contexts  # noqa: E402
 from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions  # noqa: E402
 from s1mm_assets.defs.figures.assets import figures  # noqa: E402
 from s1mm_assets.defs.jobs import pipeline_job  # noqa: E402
+from s1mm_assets.defs.loaded_settings import LOADED_SETTINGS  # noqa: E402
 from s1mm_assets.defs.quality_scores.assets import quality_scores  # noqa: E402
 from s1mm_assets.defs.quality_scores.checks import quality_checks  # noqa: E402
 from s1mm_assets.defs.raw_papers.assets import raw_papers  # noqa: E402
 from s1mm_assets.defs.release_shards.assets import release_shards  # noqa: E402
-from s1mm_assets.defs.resources import resources_from_environment  # noqa: E402
+from s1mm_assets.defs.resources import resources_from_settings  # noqa: E402
 
 ASSETS = [raw_papers, figures, contexts, enhanced_captions, quality_scores, release_shards]
 
@@ -34,6 +34,6 @@ defs = dg.Definitions(
     asset_checks=quality_checks,
     jobs=[pipeline_job],
     sensors=[automation_sensor],
-    resources=resources_from_environment(),
-    executor=executor_from_environment(os.environ),  # S1MM_EXECUTOR=k8s: a pod per step on a cluster
+    resources=resources_from_settings(LOADED_SETTINGS),
+    executor=executor_for(LOADED_SETTINGS.cluster),  # S1MM_EXECUTOR=k8s: a pod per step on a cluster
 )

@@ -40,7 +40,7 @@ def test_dagster_cli_materializes_a_partition_that_s1mm_then_queries_and_verifie
             "--select",
             "*",
             "--partition",
-            "2024-01-01|chemrxiv",
+            "2024-01|chemrxiv",
         ],
         dagster_home,
     )

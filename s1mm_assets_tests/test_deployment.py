@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from s1mm_assets.defs.cluster import caption_step_tags, scoring_step_tags
+from s1mm_assets.lib.settings import load_settings, setting_variables
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOYMENT = ROOT / "deployment" / "k8s"
@@ -122,14 +123,12 @@ def test_the_vllm_service_serves_the_model_the_code_location_asks_for(code_locat
 
 
 def test_the_code_location_sets_only_settings_the_code_reads(code_location):
-    source = "\n".join(path.read_text() for path in (ROOT / "s1mm_assets").rglob("*.py"))
     environment = code_location["env"]
-    assert environment and all(f'"{name}"' in source for name in environment), [
-        name for name in environment if f'"{name}"' not in source
-    ]
+    assert environment and set(environment) <= set(setting_variables()), set(environment) - set(setting_variables())
+    settings = load_settings(environment)  # every value is one its setting accepts
     # On the cluster the captions come from the vLLM Deployment and the scores from a GPU step pod.
-    assert environment["S1MM_EXECUTOR"] == "k8s"
-    assert caption_step_tags(environment) == {} and scoring_step_tags(environment) != {}
+    assert settings.cluster.executor == "k8s"
+    assert caption_step_tags(settings.captioner) == {} and scoring_step_tags(settings.scoring) != {}
 
 
 def test_the_code_location_mounts_the_volumes_and_secrets_the_manifests_create(code_location):

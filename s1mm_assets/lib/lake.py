@@ -76,10 +76,12 @@ class Lake:
         return self.path(f"tables/{table}/**/*.parquet")
 
     def write_table(self, table: str, source: str, month: str, rows: Sequence[Mapping] | pa.Table, **extra: str) -> str:
-        """Validate rows against the table's declared schema and replace the partition's file atomically."""
-        schema = TABLES[table]
-        arrow = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(list(rows), schema=schema)
-        arrow = arrow.select(schema.names).cast(schema)
+        """Validate rows against the table's declared schema and replace the partition's file atomically.
+
+        Strict: a key or column the schema does not declare, or a non-nullable one that is missing or null, is an
+        error naming the table and the key (a misspelt metric must never become a column of NULLs). A nullable
+        column a row leaves out is NULL."""
+        arrow = conform_to_schema(table, rows)
         _check_partition_columns(arrow, table, source, month)
         buffer = io.BytesIO()
         pq.write_table(arrow, buffer, compression="zstd")
@@ -205,6 +207,55 @@ def _remove_stale_temporaries(folder: str, name: str) -> None:
                 else:
                     with contextlib.suppress(FileNotFoundError):
                         os.remove(entry.path)
+
+
+class SchemaMismatch(ValueError):
+    """Rows that do not fit their table's declared schema."""
+
+
+def conform_to_schema(table: str, rows: Sequence[Mapping] | pa.Table) -> pa.Table:
+    """`rows` as an Arrow table of the declared schema, or SchemaMismatch naming the table and the offending key."""
+    schema = TABLES[table]
+    if isinstance(rows, pa.Table):
+        _check_keys(table, schema, set(rows.column_names), "the Arrow table")
+        arrow = pa.Table.from_arrays(
+            [
+                rows.column(field.name) if field.name in rows.column_names else pa.nulls(rows.num_rows, field.type)
+                for field in schema
+            ],
+            names=schema.names,
+        )
+    else:
+        rows = list(rows)
+        checked: set[frozenset] = set()
+        for index, row in enumerate(rows):
+            keys = frozenset(row)
+            if keys not in checked:  # rows of one stage share a handful of key sets: check each once
+                _check_keys(table, schema, keys, f"row {index}")
+                checked.add(keys)
+        try:
+            arrow = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise SchemaMismatch(f"{table}: a value does not fit its column's declared type: {error}") from None
+    for field in schema:
+        if not field.nullable and arrow.column(field.name).null_count:
+            raise SchemaMismatch(f"{table}: column {field.name!r} is declared non-nullable but holds NULL")
+    try:
+        return arrow.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+        raise SchemaMismatch(f"{table}: a column does not fit its declared type: {error}") from None
+
+
+def _check_keys(table: str, schema: pa.Schema, keys: set[str] | frozenset[str], where: str) -> None:
+    unknown = sorted(keys - set(schema.names))
+    if unknown:
+        raise SchemaMismatch(
+            f"{table}: {where} has key(s) {', '.join(map(repr, unknown))} that the table does not declare "
+            f"(declared: {', '.join(schema.names)})"
+        )
+    missing = [field.name for field in schema if not field.nullable and field.name not in keys]
+    if missing:
+        raise SchemaMismatch(f"{table}: {where} lacks the non-nullable key(s) {', '.join(map(repr, missing))}")
 
 
 def _check_partition_columns(arrow: pa.Table, table: str, source: str, month: str) -> None:

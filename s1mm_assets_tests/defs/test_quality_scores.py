@@ -16,7 +16,7 @@ from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.score.models import NO_CLIP, NO_MASKED_LM
 from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, materialized_assets
 
-SMALL = PaperSourceResource(sample_papers_per_partition=3)
+SMALL = PaperSourceResource(sample_papers=3)
 
 
 def _quality(lake: Lake, source: str, month: str = "2024-01") -> list[dict]:
@@ -38,7 +38,7 @@ def test_with_tiny_models_every_figure_gets_every_score(lake: Lake, tiny_clip: P
                 lambda cls, *args, _original=original, **kwargs: loads.append(cls) or _original(cls, *args, **kwargs)
             ),
         )
-    models = ScoringModelsResource(clip_model=str(tiny_clip), masked_lm=str(tiny_masked_lm), batch_size=8)
+    models = ScoringModelsResource(clip_model=str(tiny_clip), masked_lm=str(tiny_masked_lm), scoring_batch_size=8)
     # random weights cannot be expected to prefer the enhanced captions: this test is about what is recorded
     tolerant = QualityGateResource(min_clip_delta=-1000)
     result = materialize_partition(

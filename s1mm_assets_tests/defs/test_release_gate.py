@@ -24,7 +24,7 @@ from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, mat
 UPSTREAM = ASSETS[:4]  # raw_papers, figures, contexts, enhanced_captions
 SCORING = [*ASSETS[4:5], *checks.quality_checks]  # quality_scores and its checks, without the release
 SOURCE, MONTH = "chemrxiv", "2024-01"
-SMALL = PaperSourceResource(sample_papers_per_partition=3)
+SMALL = PaperSourceResource(sample_papers=3)
 INVENTED = " Overall the response reached 97.3% at 812 K after 4096 runs, 3.7-fold above the 1.15 mM baseline."
 
 
@@ -64,7 +64,7 @@ def _synthetic_heatmaps(request: pytest.FixtureRequest, scratch: Path) -> dict:
     figures = [(describe("heatmap", index), synthetic_figure_png("heatmap", index)) for index in range(4)]
     crafted.add_paper(scratch, SOURCE, MONTH, "heatmaps", crafted.latex_paper("Heatmaps", figures))
     return {
-        "paper_source": PaperSourceResource(backend="local", local_root=str(scratch)),
+        "paper_source": PaperSourceResource(source_backend="local", local_root=str(scratch)),
         "scoring_models": ScoringModelsResource(clip_model=str(request.getfixturevalue("trained_clip"))),
         "quality_gate": QualityGateResource(min_mean_enhanced_chars=0),
     }

@@ -21,7 +21,7 @@ from s1mm_assets.lib.release.manifest import file_sha256
 from s1mm_assets_tests import crafted
 from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, materialized_assets
 
-SMALL = PaperSourceResource(sample_papers_per_partition=3)
+SMALL = PaperSourceResource(sample_papers=3)
 RELEASE = "releases/nature_communications/2024-01"
 
 
@@ -176,7 +176,7 @@ def test_duplicates_licences_failed_and_ungrounded_captions_are_held_back_with_t
     crafted.add_paper(
         root, "biorxiv", "2024-01", "d", crafted.latex_paper("D", [(f"{cite}, D1.", fourth), (f"{cite}, D2.", fifth)])
     )
-    source = PaperSourceResource(backend="local", local_root=str(root))
+    source = PaperSourceResource(source_backend="local", local_root=str(root))
     tolerant = QualityGateResource(max_caption_failure_rate=0.5, min_mean_grounding=0.5, min_mean_enhanced_chars=0)
 
     assert materialize_partition("biorxiv", "2024-01", paper_source=source, selection=_upstream()).success
@@ -248,7 +248,7 @@ def test_a_figure_released_in_an_earlier_month_is_a_duplicate_later_but_not_the_
         "late",
         crafted.latex_paper("Late", [(f"{caption}.", _resized_jpeg(shared)), (f"{caption}.", other)]),
     )
-    source = PaperSourceResource(backend="local", local_root=str(root))
+    source = PaperSourceResource(source_backend="local", local_root=str(root))
     tolerant = QualityGateResource(min_mean_enhanced_chars=0)
 
     assert materialize_partition("biorxiv", "2024-02", paper_source=source, quality_gate=tolerant).success

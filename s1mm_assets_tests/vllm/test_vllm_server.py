@@ -34,12 +34,12 @@ UP_TO_CAPTIONS = ASSETS[:4]  # raw_papers, figures, contexts, enhanced_captions
 
 def _captioner(server: VllmServer, **overrides) -> CaptionerResource:
     settings = {
-        "backend": "vllm",
-        "server_url": server.base_url,
-        "model": server.model_name,
-        "max_tokens": MAX_TOKENS,
-        "max_concurrency": 4,
-        "checkpoint_every": 4,
+        "caption_backend": "vllm",
+        "vllm_url": server.base_url,
+        "vllm_model": server.model_name,
+        "caption_max_tokens": MAX_TOKENS,
+        "vllm_concurrency": 4,
+        "caption_checkpoint_every": 4,
         **overrides,
     }
     return CaptionerResource(**settings)
@@ -128,7 +128,12 @@ def test_killing_the_server_mid_partition_leaves_every_figure_with_a_record(vllm
     killer = threading.Thread(target=kill_after_the_first_checkpoint, daemon=True)
     killer.start()
     captioner = _captioner(
-        vllm_server, max_tokens=48, max_concurrency=1, checkpoint_every=2, max_attempts=3, unreachable_after_s=4.0
+        vllm_server,
+        caption_max_tokens=48,
+        vllm_concurrency=1,
+        caption_checkpoint_every=2,
+        vllm_max_attempts=3,
+        vllm_unreachable_after_s=4.0,
     )
     result = materialize_partition("biorxiv", "2024-02", selection=UP_TO_CAPTIONS, captioner=captioner)
     killer.join(timeout=60)

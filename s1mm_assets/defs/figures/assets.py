@@ -1,8 +1,7 @@
-import os
-
 import dagster as dg
 
 from s1mm_assets.defs.cluster import figures_step_tags
+from s1mm_assets.defs.loaded_settings import LOADED_SETTINGS
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.raw_papers.assets import raw_papers
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
@@ -20,7 +19,7 @@ class FiguresConfig(dg.Config):
     group_name="extract",
     kinds={"pymupdf", "parquet"},
     owners=OWNERS,
-    op_tags=figures_step_tags(os.environ),  # on a cluster: the CPUs (and memory) its worker pool may use
+    op_tags=figures_step_tags(LOADED_SETTINGS.cluster),  # on a cluster: the CPUs (and memory) its worker pool may use
 )
 def figures(context: dg.AssetExecutionContext, config: FiguresConfig, lake: LakeResource) -> dg.MaterializeResult:
     """Every figure with its caption, parsed from LaTeX source, JATS XML or the PDF layout.

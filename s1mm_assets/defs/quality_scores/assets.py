@@ -1,9 +1,8 @@
-import os
-
 import dagster as dg
 
 from s1mm_assets.defs.cluster import scoring_step_tags
 from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions
+from s1mm_assets.defs.loaded_settings import LOADED_SETTINGS
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
 from s1mm_assets.defs.resources import LakeResource, QualityGateResource, ScoringModelsResource
@@ -16,7 +15,7 @@ from s1mm_assets.lib.stages.quality import score_quality
     group_name="quality",
     kinds={"python", "parquet", "pytorch"},
     owners=OWNERS,
-    op_tags=scoring_step_tags(os.environ),  # a GPU pod where the scoring models run on CUDA
+    op_tags=scoring_step_tags(LOADED_SETTINGS.scoring),  # a GPU pod where the scoring models run on CUDA
 )
 def quality_scores(
     context: dg.AssetExecutionContext,
@@ -36,5 +35,5 @@ def quality_scores(
     """
     source, month = source_and_month(context)
     opened = lake.open()
-    report = score_quality(opened, source, month, quality_gate.row_policy(), scoring_models.models())
+    report = score_quality(opened, source, month, quality_gate.settings(), scoring_models.models())
     return materialize_result(report, opened)

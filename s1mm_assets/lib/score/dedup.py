@@ -4,7 +4,8 @@ The perceptual hash is a 256-bit DCT hash (`imagehash.phash` with hash_size=16).
 coarse for scientific figures: mostly white plots with the same layout collide at distance 0. Measured on the
 sample corpus (311 distinct images, 15 partitions): every image against itself resized to 60 % and re-saved
 as JPEG quality 60 lies within 10 bits; distinct figures lie 20 bits or more apart, except the same
-diagram redrawn in another palette (12-14 bits). Hence the default threshold of 10 bits.
+diagram redrawn in another palette (12-14 bits). Hence the default threshold of 10 bits
+(`S1MM_NEAR_DUPLICATE_MAX_BITS`).
 
 A figure is a duplicate of one that comes first: a figure already released in an earlier partition, or in
 the same partition a figure that sorts before it (figures that would otherwise be released sort first, so a
@@ -26,8 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from PIL import Image
 
+from s1mm_assets.lib.settings import GateSettings
+
 HASH_SIZE = 16
-DEFAULT_MAX_BITS = 10
+DEFAULT_MAX_BITS = GateSettings().near_duplicate_max_bits
 _BYTES = HASH_SIZE * HASH_SIZE // 8
 _POPCOUNT = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint8)
 _TAIL_ROWS = 1024  # rows added one by one are compared in full until there are this many

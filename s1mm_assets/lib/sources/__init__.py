@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from s1mm_assets.lib.settings import SourceSettings
 from s1mm_assets.lib.sources.base import (
     BUNDLE_KINDS,
     NATIVE_BUNDLE_KIND,
@@ -14,20 +15,20 @@ from s1mm_assets.lib.sources.base import (
 BACKENDS = ("sample", "local")
 
 
-def open_source_backend(
-    name: str, *, local_root: str | None = None, sample_papers_per_partition: int = 6
-) -> PaperSourceBackend:
-    if name == "sample":
+def open_source_backend(settings: SourceSettings) -> PaperSourceBackend:
+    if settings.source_backend == "sample":
         from s1mm_assets.lib.sources.sample import SampleSource
 
-        return SampleSource(papers_per_partition=sample_papers_per_partition)
-    if name == "local":
-        if not local_root:
-            raise ValueError("the `local` source backend needs a folder (S1MM_LOCAL_ROOT or local_root)")
+        return SampleSource(papers_per_partition=settings.sample_papers)
+    if settings.source_backend == "local":
+        if not settings.local_root:
+            raise ValueError("the `local` source backend needs a folder (S1MM_LOCAL_ROOT)")
         from s1mm_assets.lib.sources.local import LocalFolderSource
 
-        return LocalFolderSource(local_root)
-    raise ValueError(f"unknown source backend {name!r}; choose one of {', '.join(BACKENDS)}")
+        return LocalFolderSource(settings.local_root)
+    raise ValueError(
+        f"unknown source backend {settings.source_backend!r} (S1MM_SOURCE_BACKEND); choose one of {', '.join(BACKENDS)}"
+    )
 
 
 __all__ = [

@@ -12,13 +12,14 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
+from s1mm_assets.lib import licenses
 from s1mm_assets.lib.lake import Lake
-from s1mm_assets.lib.release import licenses
 from s1mm_assets.lib.score import grounding
 from s1mm_assets.lib.score.dedup import Candidate, ReleasedFigures, find_duplicates, perceptual_hash
 from s1mm_assets.lib.score.models import NO_CLIP, NO_MASKED_LM, ScoringModels
-from s1mm_assets.lib.score.row_filter import DUPLICATE, RowPolicy, rejection_reasons
+from s1mm_assets.lib.score.row_filter import DUPLICATE, rejection_reasons
 from s1mm_assets.lib.score.text import decoded_image, length_summary, word_count
+from s1mm_assets.lib.settings import GateSettings
 from s1mm_assets.lib.sources import SOURCES
 from s1mm_assets.lib.stages.report import StageReport
 
@@ -26,9 +27,9 @@ RELEASE_METADATA = "metadata.parquet"
 
 
 def score_quality(
-    lake: Lake, source: str, month: str, policy: RowPolicy | None = None, models: ScoringModels | None = None
+    lake: Lake, source: str, month: str, policy: GateSettings | None = None, models: ScoringModels | None = None
 ) -> StageReport:
-    policy = policy or RowPolicy()
+    policy = policy or GateSettings()
     models = models or ScoringModels()
     licenses.check_policy(policy.license_policy)
     figures = lake.read_table("figures", source, month).to_pylist()
@@ -77,7 +78,7 @@ def _rows_by(lake: Lake, table: str, source: str, month: str, key: str) -> dict[
 
 
 def _measure(
-    lake: Lake, figure: dict, caption: dict, context: dict, stated_license: str | None, policy: RowPolicy
+    lake: Lake, figure: dict, caption: dict, context: dict, stated_license: str | None, policy: GateSettings
 ) -> dict:
     """Everything that needs no model: lengths, decoding, perceptual hash, grounding, licence, and the reasons
     (all but duplication) to hold the figure back."""
@@ -183,7 +184,7 @@ def _why_unscored(row: dict, raw_score, enhanced_score, needs_image: bool = True
     return "not measured: empty raw caption" if not raw_score else "not measured: no enhanced caption"
 
 
-def _add_duplicates(rows: list[dict], policy: RowPolicy, released: ReleasedFigures, partition: str) -> None:
+def _add_duplicates(rows: list[dict], policy: GateSettings, released: ReleasedFigures, partition: str) -> None:
     # figures that would otherwise be released come first, so the copy that is kept is a releasable one
     priority = sorted(rows, key=lambda row: (bool(row["reasons"]), row["paper_id"], row["figure_id"]))
     candidates = [Candidate(row["figure_id"], row["image_sha256"], row["image_phash"], partition) for row in priority]

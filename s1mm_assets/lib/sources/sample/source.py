@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from s1mm_assets.lib.settings import SourceSettings
 from s1mm_assets.lib.sources.base import SOURCES, PaperBundle, PaperMetadata, PaperSourceBackend
 from s1mm_assets.lib.sources.sample.expected import GeneratedPaper
 from s1mm_assets.lib.sources.sample.identity import Identity, identity_for
@@ -37,7 +38,7 @@ class SampleSource(PaperSourceBackend):
 
     name = "sample"
 
-    def __init__(self, papers_per_partition: int = 6):
+    def __init__(self, papers_per_partition: int = SourceSettings().sample_papers):
         if papers_per_partition < 0:
             raise ValueError("papers_per_partition must not be negative")
         self.papers_per_partition = papers_per_partition

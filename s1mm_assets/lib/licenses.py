@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 
-DEFAULT_POLICY = "cc-by-compatible"
 UNKNOWN = "unknown"
 ARXIV_NONEXCLUSIVE = "arXiv-nonexclusive-1.0"
 
