@@ -1,6 +1,6 @@
 import pytest
 
-from s1mm_assets.lib.release.licenses import POLICIES, allowed, check_policy, license_id
+from s1mm_assets.lib.licenses import POLICIES, allowed, check_policy, license_id
 from s1mm_assets.lib.sources.sample.identity import (
     ARXIV_LICENSES,
     CHEMRXIV_LICENSES,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from s1mm_assets.lib.release.licenses import DEFAULT_POLICY
+from s1mm_assets.lib.licenses import DEFAULT_POLICY
 from s1mm_assets.lib.score.dedup import DEFAULT_MAX_BITS
 from s1mm_assets.lib.score.grounding import Grounding
 

@@ -12,8 +12,8 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
+from s1mm_assets.lib import licenses
 from s1mm_assets.lib.lake import Lake
-from s1mm_assets.lib.release import licenses
 from s1mm_assets.lib.score import grounding
 from s1mm_assets.lib.score.dedup import Candidate, ReleasedFigures, find_duplicates, perceptual_hash
 from s1mm_assets.lib.score.models import NO_CLIP, NO_MASKED_LM, ScoringModels
