@@ -59,7 +59,7 @@ $(VLLM_CPU_READY): .ci/vllm-cpu-env.sh
 # Captioning throughput: our pipeline vs a minimal client on the same vLLM server (results in BENCHMARKS.md).
 # More options through BENCH_ARGS, e.g. `make bench-captions BENCH_ARGS="--rounds 6 --json-out out.json"`.
 bench-captions: install vllm-cpu-env
-	test -f $(TINY_QWEN3_VL)/config.json || $(VLLM_CPU_ENV)/bin/python -m s1mm_assets.lib.caption.random_checkpoint $(TINY_QWEN3_VL)
+	test -f $(TINY_QWEN3_VL)/config.json || $(VLLM_CPU_ENV)/bin/python -m s1mm_assets_tests.vllm_support.random_checkpoint $(TINY_QWEN3_VL)
 	$(BIN)/python bench/caption_throughput.py --vllm-python $(VLLM_CPU_ENV)/bin/python --model $(TINY_QWEN3_VL) $(BENCH_ARGS)
 
 demo: install

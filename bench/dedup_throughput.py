@@ -37,15 +37,16 @@ from s1mm_assets.lib.score.dedup import (
     perceptual_hash,
 )
 from s1mm_assets.lib.sources.sample.figures import available_kinds, make_figure, render
-from s1mm_assets.lib.sources.sample.topics import TOPICS
+from s1mm_assets.lib.sources.sample.topics import all_topics
 
 _POPCOUNT = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint16)
 
 
 def layouts(count: int) -> np.ndarray:
     hashes = []
+    topics = all_topics()
     for index in range(count):
-        topic = TOPICS[index % len(TOPICS)]
+        topic = topics[index % len(topics)]
         kinds = available_kinds(topic)
         spec = make_figure(kinds[index % len(kinds)], topic, np.random.default_rng(index), "(a)")
         hashes.append(bytes.fromhex(perceptual_hash(Image.open(io.BytesIO(render(spec, "png"))))))

@@ -11,14 +11,15 @@ from s1mm_assets.lib.lake import sha256_hex
 from s1mm_assets.lib.score import dedup
 from s1mm_assets.lib.score.dedup import Candidate, HammingIndex, ReleasedFigures, find_duplicates, perceptual_hash
 from s1mm_assets.lib.sources.sample.figures import available_kinds, make_figure, render
-from s1mm_assets.lib.sources.sample.topics import TOPICS
+from s1mm_assets.lib.sources.sample.topics import all_topics
 
 
 def _figures(count: int) -> list[bytes]:
     """Distinct sample-corpus figures of every kind, all plain matplotlib on white like real papers."""
     figures = []
+    topics = all_topics()
     for index in range(count):
-        topic = TOPICS[index % len(TOPICS)]
+        topic = topics[index % len(topics)]
         kinds = available_kinds(topic)
         spec = make_figure(kinds[index % len(kinds)], topic, np.random.default_rng(index), "(a)")
         figures.append(render(spec, "png"))

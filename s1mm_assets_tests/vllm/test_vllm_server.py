@@ -21,10 +21,10 @@ from s1mm_assets.defs.resources import CaptionerResource
 from s1mm_assets.lib.caption import STATUSES, CaptionRequest, Sampling
 from s1mm_assets.lib.caption.cache import CACHE_ROOT
 from s1mm_assets.lib.caption.vllm_http import VllmHttpBackend, VllmHttpSettings
-from s1mm_assets.lib.caption.vllm_process import VllmServer, request_counts
 from s1mm_assets.lib.context import FigureContext
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets_tests.pipeline import materialize_partition, materialized_assets
+from s1mm_assets_tests.vllm_support.vllm_process import VllmServer, request_counts
 
 pytestmark = pytest.mark.vllm
 

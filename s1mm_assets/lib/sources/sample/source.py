@@ -22,7 +22,7 @@ from s1mm_assets.lib.sources.sample.jats import write_meca_bundle, write_pmc_bun
 from s1mm_assets.lib.sources.sample.latex import write_latex_bundle
 from s1mm_assets.lib.sources.sample.paper import Features, PaperContent, plan_paper
 from s1mm_assets.lib.sources.sample.pdf import write_pdf_bundle
-from s1mm_assets.lib.sources.sample.topics import TOPICS_BY_SOURCE
+from s1mm_assets.lib.sources.sample.topics import topics_for
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -54,7 +54,7 @@ class SampleSource(PaperSourceBackend):
     def generate_paper(self, source: str, month: str, index: int) -> GeneratedPaper:
         _check_partition(source, month)
         rng = seeded_generator(source, month, index)
-        topics = TOPICS_BY_SOURCE[source]
+        topics = topics_for(source)
         # Consecutive papers of a partition take different topics, in an order that changes every month.
         topic_order = seeded_generator(source, month).permutation(len(topics))
         topic = topics[int(topic_order[index % len(topics)])]
