@@ -13,7 +13,7 @@ index, and the index's memory beyond the hashes themselves.
 
 `--partition N` then times `find_duplicates` as the quality stage calls it for a partition of N figures against
 the last released set (half new figures, a quarter copies of released ones, a quarter copies of figures earlier
-in the same partition), released metadata read into `ReleasedFigures` included.
+in the same partition), released metadata read into `OwnedFigures` included.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from s1mm_assets.lib.score.dedup import (
     DEFAULT_MAX_BITS,
     Candidate,
     HammingIndex,
-    ReleasedFigures,
+    OwnedFigures,
     find_duplicates,
     perceptual_hash,
 )
@@ -83,7 +83,7 @@ def partition_seconds(rng: np.random.Generator, centres: np.ndarray, released: n
         }
     )
     started = time.perf_counter()
-    found = find_duplicates(candidates, ReleasedFigures.from_metadata([("arxiv/2024-01", metadata)]))
+    found = find_duplicates(candidates, OwnedFigures.from_tables([("arxiv/2024-01", metadata)]))
     seconds = time.perf_counter() - started
     within = sum(duplicate.partition == "arxiv/2024-02" for duplicate in found.values())
     return (

@@ -6,7 +6,6 @@ import dagster as dg
 
 from s1mm_assets.definitions import ASSETS
 from s1mm_assets.defs.partitions import partition_key
-from s1mm_assets.defs.quality_scores.checks import quality_checks
 from s1mm_assets.defs.resources import resources_from_settings
 from s1mm_assets.lib.settings import load_settings
 
@@ -23,7 +22,7 @@ def materialize_partition(
     `resource_overrides`."""
     resources = {**resources_from_settings(load_settings()), **resource_overrides}
     return dg.materialize(
-        selection or [*ASSETS, *quality_checks],
+        selection or ASSETS,
         partition_key=str(partition_key(source, month)),
         resources=resources,
         instance=instance or dg.DagsterInstance.ephemeral(),

@@ -97,6 +97,29 @@ class Lake:
             raise PartitionMissing(f"{table} has no partition source={source} month={month} {extra or ''}".strip())
         return _conform(self.read_parquet(self.path(relative)), TABLES[table])
 
+    def read_table_and_digest(
+        self, table: str, source: str, month: str, columns: Sequence[str] | None = None
+    ) -> tuple[pa.Table, str]:
+        """The partition's table (those of `columns` it declares, when given) and the sha256 of its file: what a
+        stage that decides from other partitions records as consulted."""
+        relative = f"{self.partition_folder(table, source, month)}/{TABLE_FILE}"
+        if not self.fs.exists(self.path(relative)):
+            raise PartitionMissing(f"{table} has no partition source={source} month={month}")
+        data = self.read_bytes(relative)
+        parquet = pq.ParquetFile(pa.BufferReader(data))
+        stored = parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names] if columns else None)
+        schema = TABLES[table]
+        wanted = pa.schema([schema.field(name) for name in columns]) if columns else schema
+        return _conform(stored, wanted), sha256_hex(data)
+
+    def partitions(self, table: str) -> list[tuple[str, str]]:
+        """(source, month) of every partition the table has, sorted."""
+        found = []
+        for path in self.fs.glob(self.path(f"tables/{table}/source=*/month=*/{TABLE_FILE}")):
+            source_folder, month_folder = path.rstrip("/").split("/")[-3:-1]
+            found.append((source_folder.removeprefix("source="), month_folder.removeprefix("month=")))
+        return sorted(found)
+
     def read_parquet(self, path: str, columns: Sequence[str] | None = None) -> pa.Table:
         """A Parquet file of the lake (a full filesystem path), parsed from its bytes in memory; only those of
         `columns` that it has, when given. Never from a Python file object: pyarrow then finishes reading on its

@@ -29,6 +29,9 @@ PAPERS = pa.schema(
         pa.field("bundle_sha256", pa.string()),
         pa.field("bundle_path", pa.string()),
         pa.field("bundle_bytes", pa.int64()),
+        # every identifier of the work, normalised (`doi:...`, `arxiv:...`, `pmcid:...`, lib/identifiers.py): its
+        # own and those its source links it to, so the same work found in another source is recognised
+        pa.field("identifiers", pa.list_(pa.string())),
     ]
 )
 
@@ -119,15 +122,13 @@ QUALITY = pa.schema(
         pa.field("enhanced_words", pa.int32()),
         pa.field("image_decodable", pa.bool_()),
         pa.field("caption_status", pa.string()),
+        # passes every per-figure filter; whether it is the copy released of a figure seen in several partitions
+        # is decided next, in `ownership`
         pa.field("passed", pa.bool_()),
         pa.field("reasons", pa.list_(pa.string())),
-        # duplicates: exact (sha256) and near (perceptual hash) within the partition and against earlier releases
+        # what duplicates are recognised by: the exact bytes and a 256-bit perceptual hash
         pa.field("image_sha256", pa.string()),
         pa.field("image_phash", pa.string()),
-        pa.field("duplicate_of", pa.string()),
-        pa.field("duplicate_partition", pa.string()),
-        pa.field("duplicate_kind", pa.string()),
-        pa.field("duplicate_distance", pa.int32()),
         # licence as an SPDX-style id and the release policy it was judged by
         pa.field("license_id", pa.string()),
         pa.field("license_policy", pa.string()),
@@ -155,6 +156,51 @@ QUALITY = pa.schema(
         pa.field("enhanced_tokens", pa.int32()),
         pa.field("perplexity_model", pa.string()),
         pa.field("perplexity_not_measured", pa.string()),
+    ]
+)
+
+# The partition-level verdicts of the release gate, as the quality step computed them (one row per check).
+CHECKS = pa.schema(
+    [
+        *_PARTITION_COLUMNS,
+        pa.field("check", pa.string(), nullable=False),
+        pa.field("passed", pa.bool_(), nullable=False),
+        # ERROR blocks the release; WARN (e.g. a metric not measured) does not
+        pa.field("severity", pa.string(), nullable=False),
+        pa.field("measured", pa.bool_()),
+        pa.field("summary", pa.string()),
+        pa.field("facts", pa.string()),  # JSON
+    ]
+)
+
+# Which copy of a figure seen in several partitions is released (lib/score/ownership.py): one row per figure.
+OWNERSHIP = pa.schema(
+    [
+        pa.field("figure_id", pa.string(), nullable=False),
+        pa.field("paper_id", pa.string(), nullable=False),
+        *_PARTITION_COLUMNS,
+        # passed every per-figure filter in a partition whose release gate passed: only these take part
+        pa.field("releasable", pa.bool_(), nullable=False),
+        # the copy that is released: releasable and no earlier releasable copy
+        pa.field("owned", pa.bool_(), nullable=False),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("duplicate_partition", pa.string()),
+        # "exact" (same bytes), "near" (perceptual hash) or "same_work" (same figure of the same work)
+        pa.field("duplicate_kind", pa.string()),
+        pa.field("duplicate_distance", pa.int32()),
+        # what later partitions compare their figures with
+        pa.field("image_sha256", pa.string()),
+        pa.field("image_phash", pa.string()),
+        pa.field("work_figures", pa.list_(pa.string())),  # "<work key>#<figure number>"
+    ]
+)
+
+# What a partition's ownership was decided against: every lake file read, by its sha256.
+OWNERSHIP_INPUTS = pa.schema(
+    [
+        *_PARTITION_COLUMNS,
+        pa.field("consulted", pa.string(), nullable=False),  # "<table>/<source>/<YYYY-MM>"
+        pa.field("sha256", pa.string(), nullable=False),
     ]
 )
 
@@ -189,6 +235,9 @@ TABLES: dict[str, pa.Schema] = {
     "contexts": CONTEXTS,
     "captions": CAPTIONS,
     "quality": QUALITY,
+    "checks": CHECKS,
+    "ownership": OWNERSHIP,
+    "ownership_inputs": OWNERSHIP_INPUTS,
     "releases": RELEASES,
     "quarantine": QUARANTINE,
 }

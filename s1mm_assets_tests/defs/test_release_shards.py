@@ -202,15 +202,19 @@ def test_duplicates_licences_failed_and_ungrounded_captions_are_held_back_with_t
     assert {name: row["reasons"] for name, row in reasons.items()} == {
         "A1": [],
         "A2": [],
-        "B1": ["duplicate"],
-        "B2": ["duplicate"],
+        "B1": [],  # passes every per-figure filter; ownership decides that A1 is the copy released
+        "B2": [],
         "C1": ["license_not_allowed"],
         "D1": ["invented_numbers"],
         "D2": ["caption_refused", "enhanced_caption_too_short"],
     }
-    assert (reasons["B1"]["duplicate_of"], reasons["B1"]["duplicate_kind"]) == (reasons["A1"]["figure_id"], "exact")
-    assert (reasons["B2"]["duplicate_of"], reasons["B2"]["duplicate_kind"]) == (reasons["A2"]["figure_id"], "near")
     assert reasons["D1"]["invented_numbers"] == ["97.3", "4096"]
+    owners = {names[row["figure_id"]]: row for row in lake.read_table("ownership", "biorxiv", "2024-01").to_pylist()}
+    assert (owners["B1"]["duplicate_of"], owners["B1"]["duplicate_kind"]) == (reasons["A1"]["figure_id"], "exact")
+    assert (owners["B2"]["duplicate_of"], owners["B2"]["duplicate_kind"]) == (reasons["A2"]["figure_id"], "near")
+    assert {name for name, row in owners.items() if row["owned"]} == {"A1", "A2"}
+    # held back for their own reasons, never called duplicates
+    assert all(owners[name]["duplicate_of"] is None for name in ("C1", "D1", "D2"))
 
     folder = lake.local_path("releases/biorxiv/2024-01")
     released_ids = {json.loads(line)["figure_id"] for line in (folder / "metadata.jsonl").read_text().splitlines()}
@@ -218,7 +222,9 @@ def test_duplicates_licences_failed_and_ungrounded_captions_are_held_back_with_t
     held_back = {
         json.loads(line)["figure_id"]: json.loads(line)["reasons"] for line in (folder / "held_back.jsonl").open()
     }
-    assert held_back == {row["figure_id"]: row["reasons"] for row in reasons.values() if row["reasons"]}
+    expected = {row["figure_id"]: row["reasons"] for row in reasons.values() if row["reasons"]}
+    expected |= {reasons[name]["figure_id"]: ["duplicate"] for name in ("B1", "B2")}
+    assert held_back == expected
 
 
 def _upstream() -> list:
@@ -229,12 +235,11 @@ def _upstream() -> list:
 
 def _downstream() -> list:
     from s1mm_assets.definitions import ASSETS
-    from s1mm_assets.defs.quality_scores.checks import quality_checks
 
-    return [*ASSETS[4:], *quality_checks]
+    return ASSETS[4:]  # quality_scores (with its checks), figure_ownership, release_shards
 
 
-def test_a_figure_released_in_an_earlier_month_is_a_duplicate_later_but_not_the_other_way_round(
+def test_a_figure_owned_by_an_earlier_month_is_a_duplicate_later_but_not_the_other_way_round(
     lake: Lake, tmp_path: Path
 ):
     root = tmp_path / "papers"
@@ -253,11 +258,14 @@ def test_a_figure_released_in_an_earlier_month_is_a_duplicate_later_but_not_the_
 
     assert materialize_partition("biorxiv", "2024-02", paper_source=source, quality_gate=tolerant).success
     assert materialize_partition("biorxiv", "2024-01", paper_source=source, quality_gate=tolerant).success
-    [early] = lake.read_table("quality", "biorxiv", "2024-01").to_pylist()
-    assert early["passed"] and early["duplicate_of"] is None  # a later release does not count against it
+    [early] = lake.read_table("ownership", "biorxiv", "2024-01").to_pylist()
+    assert early["owned"] and early["duplicate_of"] is None  # a later partition does not count against it
 
+    # February was decided before January existed; decided again (as automation would), January owns the picture
     assert materialize_partition("biorxiv", "2024-02", paper_source=source, quality_gate=tolerant).success
-    late = lake.read_table("quality", "biorxiv", "2024-02").to_pylist()
+    late = sorted(
+        lake.read_table("ownership", "biorxiv", "2024-02").to_pylist(), key=lambda row: row["duplicate_of"] is None
+    )
     assert [(row["duplicate_of"], row["duplicate_partition"], row["duplicate_kind"]) for row in late] == [
         (early["figure_id"], "biorxiv/2024-01", "near"),
         (None, None, None),

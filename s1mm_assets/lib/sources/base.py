@@ -37,12 +37,14 @@ class PaperMetadata:
     doi: str = ""
     url: str = ""
     published: str = ""  # ISO date, YYYY-MM-DD
+    # Other identifiers of the same work the source gives: the journal DOI of a preprint, its arXiv id, PMCID...
+    identifiers: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, values: dict) -> PaperMetadata:
         known = {field.name for field in dataclasses.fields(cls)}
         kwargs = {key: value for key, value in values.items() if key in known}
-        for list_field in ("authors", "categories"):
+        for list_field in ("authors", "categories", "identifiers"):
             if list_field in kwargs:
                 kwargs[list_field] = tuple(kwargs[list_field] or ())
         return cls(**kwargs)

@@ -6,6 +6,7 @@ import re
 
 from s1mm_assets.lib.disciplines import discipline_for
 from s1mm_assets.lib.extract.bundle import UnreadableBundle, detect_kind, open_bundle
+from s1mm_assets.lib.identifiers import work_keys
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.quarantine import QuarantineRecord
 from s1mm_assets.lib.sources.base import PaperSourceBackend
@@ -62,6 +63,7 @@ def collect_papers(lake: Lake, backend: PaperSourceBackend, source: str, month: 
                 "bundle_sha256": blob.sha256,
                 "bundle_path": blob.path,
                 "bundle_bytes": len(bundle.content),
+                "identifiers": work_keys(bundle.paper_id, metadata.doi, metadata.identifiers),
             }
         )
     report = StageReport(rows=len(rows), quarantined=len(quarantine))

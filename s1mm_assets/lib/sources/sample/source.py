@@ -8,6 +8,7 @@ six exercises them and downstream tests can rely on them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ import numpy as np
 from s1mm_assets.lib.settings import SourceSettings
 from s1mm_assets.lib.sources.base import SOURCES, PaperBundle, PaperMetadata, PaperSourceBackend
 from s1mm_assets.lib.sources.sample.expected import GeneratedPaper
-from s1mm_assets.lib.sources.sample.identity import Identity, identity_for
+from s1mm_assets.lib.sources.sample.identity import CC_BY_ARXIV, CC_BY_PREPRINT, Identity, identity_for
 from s1mm_assets.lib.sources.sample.jats import write_meca_bundle, write_pmc_bundle
 from s1mm_assets.lib.sources.sample.latex import write_latex_bundle
 from s1mm_assets.lib.sources.sample.paper import Features, PaperContent, plan_paper
@@ -52,14 +53,9 @@ class SampleSource(PaperSourceBackend):
         return [self.generate_paper(source, month, index) for index in range(self.papers_per_partition)]
 
     def generate_paper(self, source: str, month: str, index: int) -> GeneratedPaper:
-        _check_partition(source, month)
-        rng = seeded_generator(source, month, index)
-        topics = topics_for(source)
-        # Consecutive papers of a partition take different topics, in an order that changes every month.
-        topic_order = seeded_generator(source, month).permutation(len(topics))
-        topic = topics[int(topic_order[index % len(topics)])]
-        identity = identity_for(source, month, index, rng)
-        content = plan_paper(source, topic, rng, _features(source, month, index))
+        rng, identity, content = _plan(source, month, index)
+        if (source, index) in (SHARED_FIGURE.owner, SHARED_FIGURE.copy):
+            identity, content = SHARED_FIGURE.plant(source, month, identity, content)
         if source == "arxiv":
             content_bytes, figures = write_latex_bundle(content, identity, rng)
         elif source in ("biorxiv", "medrxiv"):
@@ -72,6 +68,44 @@ class SampleSource(PaperSourceBackend):
             identity.paper_id, source, month, identity.filename, content_bytes, _metadata(content, identity)
         )
         return GeneratedPaper(bundle, figures)
+
+
+def _plan(source: str, month: str, index: int) -> tuple[np.random.Generator, Identity, PaperContent]:
+    """The paper's generator (as the format writer will go on drawing from it), identity and content."""
+    _check_partition(source, month)
+    rng = seeded_generator(source, month, index)
+    topics = topics_for(source)
+    # Consecutive papers of a partition take different topics, in an order that changes every month.
+    topic_order = seeded_generator(source, month).permutation(len(topics))
+    topic = topics[int(topic_order[index % len(topics)])]
+    identity = identity_for(source, month, index, rng)
+    return rng, identity, plan_paper(source, topic, rng, _features(source, month, index))
+
+
+@dataclasses.dataclass(frozen=True)
+class _SharedFigure:
+    """One picture published twice in every month, as happens when a preprint is posted to arXiv and to bioRxiv:
+    the first figure of the month's first arXiv paper reappears as the first figure of the first bioRxiv paper
+    (the same drawing, PNG in the LaTeX source, JPEG in the MECA package; the bioRxiv caption and text are its
+    own). Both papers are CC BY 4.0, so both copies would be released but for the rule that decides which one
+    is (lib/stages/ownership.py): the arXiv copy comes first."""
+
+    owner: tuple[str, int] = ("arxiv", 0)
+    copy: tuple[str, int] = ("biorxiv", 0)
+    figure: int = 0
+
+    def plant(self, source: str, month: str, identity: Identity, content: PaperContent):
+        figures = list(content.figures)
+        if source == self.owner[0]:
+            figures[self.figure] = dataclasses.replace(figures[self.figure], image_format="png")
+        else:
+            drawn = _plan(self.owner[0], month, self.owner[1])[2].figures[self.figure].spec
+            figures[self.figure] = dataclasses.replace(figures[self.figure], spec=drawn)
+        cc_by = CC_BY_ARXIV if source == "arxiv" else CC_BY_PREPRINT
+        return dataclasses.replace(identity, license=cc_by), dataclasses.replace(content, figures=tuple(figures))
+
+
+SHARED_FIGURE = _SharedFigure()
 
 
 def _check_partition(source: str, month: str) -> None:
