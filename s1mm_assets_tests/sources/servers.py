@@ -71,7 +71,7 @@ class FixtureHttpServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -142,6 +142,7 @@ class S3Server:
 
     def __init__(self) -> None:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._client = None
 
     def start(self) -> S3Server:
         self._server.start()
@@ -156,6 +157,11 @@ class S3Server:
         return f"http://{host}:{port}"
 
     def client(self):
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
+
+    def _new_client(self):
         return boto3.session.Session().client(
             "s3",
             endpoint_url=self.endpoint_url,

@@ -183,7 +183,8 @@ class OaiService:
         end = start + self.page_size
         if end < len(selected):
             next_token = f"verb%3DListRecords%26metadataPrefix%3DarXivRaw%26from%3D{since}%26skip%3D{end}"
-            inner += f"\n                    <resumptionToken expirationDate='2024-03-02T00:00:00Z'>{next_token}</resumptionToken>\n"
+            expires = "expirationDate='2024-03-02T00:00:00Z'"
+            inner += f"\n                    <resumptionToken {expires}>{next_token}</resumptionToken>\n"
         elif token is not None:
             inner += "\n                    <resumptionToken/>\n"
         inner += "\n    </ListRecords>\n"

@@ -49,7 +49,7 @@ def open_connector(
     settings: BaseModel,
     *,
     http: HttpSettings,
-    s3: S3Settings,
+    s3: S3Settings | None = None,
     clock: Clock | None = None,
 ) -> Connector:
     """The connector of `source` with its own settings (the model SETTINGS_BY_SOURCE names) and the shared ones.
@@ -61,6 +61,8 @@ def open_connector(
         raise ValueError(f"no connector for source {source!r}; choose one of {', '.join(SETTINGS_BY_SOURCE)}")
     if not isinstance(settings, expected):
         raise TypeError(f"{source} takes {expected.__name__}, got {type(settings).__name__}")
+    if s3 is None and source != "chemrxiv":
+        raise ValueError(f"{source} reads object storage: pass S3Settings")
     client = PoliteClient(http, clock=clock)
     if isinstance(settings, ArxivSettings):
         store = S3Store(s3, settings.arxiv_s3_bucket, requester_pays=settings.arxiv_s3_requester_pays)

@@ -31,7 +31,6 @@ from pydantic import BaseModel, Field
 from s1mm_assets.lib.sources.integrity import DownloadedFile, Expected, HashingSink
 
 _RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
-_CHUNK = 1 << 20
 
 
 class HttpSettings(BaseModel):
@@ -245,7 +244,7 @@ class PoliteClient:
                 validator["accept_ranges"] = response.headers.get("accept-ranges", "")
                 if "etag" in response.headers:
                     validator["etag"] = response.headers["etag"]
-                for chunk in response.iter_bytes(_CHUNK):
+                for chunk in response.iter_bytes():
                     sink.write(chunk)
                     self.stats.bytes_received += len(chunk)
 
