@@ -13,7 +13,9 @@ its buckets. Nothing here reads the shared fixtures: `service_data.py` does.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -181,3 +183,77 @@ class S3Server:
             client.put_bucket_request_payment(Bucket=bucket, RequestPaymentConfiguration={"Payer": "Requester"})
         for key, content in objects.items():
             client.put_object(Bucket=bucket, Key=key, Body=content, **acl)
+
+
+class DroppingProxy:
+    """A TCP proxy on 127.0.0.1 in front of another local server that can break one response off mid-body.
+
+    `drop_next_get(path_fragment, after)` arms it: the next GET whose request line contains `path_fragment`
+    gets `after` bytes of its response, then the connection is closed (what a flaky network does to a long
+    object download). Everything else passes through untouched.
+    """
+
+    def __init__(self, target: str) -> None:
+        host, port = target.removeprefix("http://").split(":")
+        self._target = (host, int(port))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._armed: tuple[bytes, int] | None = None
+        self._lock = threading.Lock()
+        self.dropped = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def drop_next_get(self, path_fragment: str, after: int) -> None:
+        with self._lock:
+            self._armed = (path_fragment.encode(), after)
+
+    def stop(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self._target)
+            budget: list[int | None] = [None]  # bytes of the current response still allowed, None = unlimited
+            threading.Thread(target=self._requests, args=(client, upstream, budget), daemon=True).start()
+            threading.Thread(target=self._responses, args=(upstream, client, budget), daemon=True).start()
+
+    def _requests(self, client: socket.socket, upstream: socket.socket, budget: list[int | None]) -> None:
+        try:
+            while data := client.recv(65536):
+                with self._lock:
+                    if self._armed and data.startswith(b"GET ") and self._armed[0] in data.split(b"\r\n", 1)[0]:
+                        budget[0], self._armed = self._armed[1], None
+                upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(upstream)
+
+    def _responses(self, upstream: socket.socket, client: socket.socket, budget: list[int | None]) -> None:
+        try:
+            while data := upstream.recv(65536):
+                if budget[0] is not None:
+                    if len(data) >= budget[0]:
+                        client.sendall(data[: budget[0]])
+                        self.dropped += 1
+                        break
+                    budget[0] -= len(data)
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(client)
+            _close(upstream)
+
+
+def _close(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
+    connection.close()
