@@ -1,5 +1,6 @@
 """The polite client against the fixture server: waits measured on a fake clock, downloads checked byte for byte."""
 
+import datetime as dt
 import email.utils
 import hashlib
 
@@ -23,9 +24,7 @@ def test_429_with_retry_after_seconds_is_waited_out_then_succeeds(http_server, h
 
 
 def test_503_with_retry_after_http_date_is_waited_out(http_server, http_settings, clock):
-    later = email.utils.format_datetime(
-        clock.now().replace(microsecond=0) + __import__("datetime").timedelta(seconds=30), usegmt=True
-    )
+    later = email.utils.format_datetime(clock.now().replace(microsecond=0) + dt.timedelta(seconds=30), usegmt=True)
     http_server.route("/oai", Reply(body=b"ok"))
     http_server.fault("/oai", Reply(503, b"<h1>Retry after 30 seconds</h1>", {"Retry-After": later}))
     with PoliteClient(http_settings, clock=clock) as client:
