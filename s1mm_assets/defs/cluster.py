@@ -53,10 +53,22 @@ def scoring_step_tags(scoring: ScoringSettings) -> dict[str, object]:
     return {"dagster-k8s/config": GPU_POD_CONFIG} if on_gpu else {}
 
 
+# On one machine every step is a child of a forkserver that has imported the code location once: a step starts in
+# a fraction of a second instead of paying ~3-5 s to import Dagster, PyMuPDF, pyarrow and the rest again
+# (BENCHMARKS.md, "Run overhead"). Forking from a clean server process, not from the run process with its threads.
+@dg.configured(
+    dg.multiprocess_executor,
+    config_schema={"max_concurrent": dg.Field(int, is_required=False, description="steps at once; default: CPUs")},
+)
+def local_executor(config: dict) -> dict:
+    forkserver = {"start_method": {"forkserver": {"preload_modules": ["s1mm_assets.definitions"]}}}
+    return forkserver | ({"max_concurrent": config["max_concurrent"]} if "max_concurrent" in config else {})
+
+
 def executor_for(cluster: ClusterSettings) -> dg.ExecutorDefinition:
     name = cluster.executor
     if name == "multiprocess":
-        return dg.multiprocess_executor
+        return local_executor
     if name == "k8s":
         from dagster_k8s import k8s_job_executor  # only a cluster deployment needs the Kubernetes client loaded
 

@@ -63,7 +63,7 @@ def test_the_assets_carry_the_tags_of_the_settings_they_loaded_with():
 
 
 def test_the_executor_is_chosen_by_s1mm_executor():
-    assert executor_for(ClusterSettings()) is dg.multiprocess_executor
+    assert executor_for(ClusterSettings()).name == "local_executor"
     assert executor_for(ClusterSettings(executor="k8s")) is k8s_job_executor
     with pytest.raises(ValueError, match="S1MM_EXECUTOR='celery': expected one of multiprocess, k8s"):
         executor_for(ClusterSettings(executor="celery"))
