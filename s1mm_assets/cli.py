@@ -134,8 +134,8 @@ def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
     """Figures as JSON lines on stdout; a paper that fails, and each figure left out, as JSON on stderr. Each paper
     is extracted in a sandbox worker held to the extraction limits (`s1mm config`)."""
     from s1mm_assets.lib.extract.batch import figure_record, find_papers, write_image
-    from s1mm_assets.lib.extract.bundle import valid_text
     from s1mm_assets.lib.extract.sandbox import PaperJob, Sandbox
+    from s1mm_assets.lib.text import valid_text
 
     try:
         papers = list(find_papers(list(paths)))

@@ -206,7 +206,7 @@ def recursive_macros(root: Path) -> HostileCase:
 def repeated_large_image(root: Path) -> HostileCase:
     """One large image used as twenty panels of one figure: composed within the pixel budget, one panel decoded at
     a time (the figure comes out, reduced, with a warning)."""
-    image = Image.new("RGB", (2500, 2500), (30, 90, 200))
+    image = Image.new("RGB", (1600, 1600), (30, 90, 200))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     panels = "".join(f"\\subfloat[Panel {index}.]{{\\includegraphics{{big.png}}}}" for index in range(20))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from s1mm_assets.lib.extract.bundle import valid_text
+from s1mm_assets.lib.text import valid_text
 from s1mm_assets_tests import hostile
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,6 +22,7 @@ import zlib
 from pathlib import Path
 
 from s1mm_assets.lib.extract import budgets
+from s1mm_assets.lib.text import valid_text
 
 _JATS_ROOT = re.compile(rb"<article[\s>]")
 _LATEX_MAIN = re.compile(rb"\\documentclass|\\documentstyle")
@@ -60,17 +61,6 @@ _SINGLE_BYTE_FALLBACK = "s1mm-single-byte-fallback"
 codecs.register_error(_SINGLE_BYTE_FALLBACK, _single_byte)
 
 
-def valid_text(text: str) -> str:
-    """Text every UTF-8 consumer accepts. File names read from disk or from tar headers keep bytes that are not
-    UTF-8 as lone surrogates, which no JSON, Parquet or UTF-8 terminal accepts: those bytes are written `\\xNN`,
-    any other lone surrogate U+FFFD."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join(_escaped(character) for character in text)
-    return text
-
-
 def member_name(name: str) -> str:
     """A name from a tar header or a folder as the LaTeX that references it reads it: bytes that are not UTF-8
     (kept by Python as lone surrogates) decoded as `decode_text` decodes a .tex, so `\\includegraphics{café}`
@@ -78,22 +68,8 @@ def member_name(name: str) -> str:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return valid_text(
-            decode_text(
-                name.encode(
-                    "utf-8",
-                    "surrogateescape",
-                )
-            )
-        )
+        return valid_text(decode_text(name.encode("utf-8", "surrogateescape")))
     return name
-
-
-def _escaped(character: str) -> str:
-    code = ord(character)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte Python could not decode, kept as a lone surrogate
-        return f"\\x{code - 0xDC00:02x}"
-    return "\ufffd" if 0xD800 <= code <= 0xDFFF else character
 
 
 def open_bundle(filename: str, content: bytes) -> BundleFiles:

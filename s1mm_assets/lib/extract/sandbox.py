@@ -35,9 +35,9 @@ from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from s1mm_assets.lib.extract.bundle import valid_text
 from s1mm_assets.lib.extract.records import ExtractedFigure, Extraction, FigureImage, FigureProblem, SubFigure
 from s1mm_assets.lib.settings import ExtractionSettings
+from s1mm_assets.lib.text import valid_text
 
 WORKER_MODULE = "s1mm_assets.lib.extract.sandbox_worker"
 # Importing PyMuPDF, lxml and pylatexenc takes a few seconds on a busy machine; a worker that is not ready after
