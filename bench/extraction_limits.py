@@ -4,8 +4,9 @@
 
 Every paper of the corpus (LaTeX trees and arXiv upload bundles, JATS packages, PDFs) is extracted in a process of
 its own, forked from one that has imported the extraction code and done nothing else, so each paper's numbers
-are its own: wall-clock seconds, CPU seconds (Ghostscript included), the peak address space (`VmPeak`, what
-`RLIMIT_AS` caps) and the peak resident memory above the idle process, the bytes of images it outputs, the bytes
+are its own: wall-clock seconds, CPU seconds (Ghostscript included), the peak address space above the idle
+process (`VmPeak`: what a sandbox worker's `RLIMIT_AS` caps beyond its idle size), the peak resident memory of
+the process (Ghostscript's, when larger), the bytes of images it outputs, the bytes
 its bundle unpacks to, and the largest input image it decodes (pixels). The summary prints percentiles and the
 maximum of each, and the limits in force (`s1mm config`) beside them.
 """
@@ -13,6 +14,7 @@ maximum of each, and the limits in force (`s1mm config`) beside them.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -31,8 +33,8 @@ from s1mm_assets.lib.settings import ExtractionSettings
 _MEASURES = (
     ("wall_s", "wall s", "{:.2f}"),
     ("cpu_s", "CPU s", "{:.2f}"),
-    ("address_space_mib", "peak address space MiB", "{:.0f}"),
-    ("added_rss_mib", "peak RSS above idle MiB", "{:.0f}"),
+    ("added_address_space_mib", "peak address space above idle MiB (what paper_memory_mib caps)", "{:.0f}"),
+    ("peak_rss_mib", "peak resident memory MiB (whole process)", "{:.0f}"),
     ("output_mib", "image output MiB", "{:.2f}"),
     ("unpacked_mib", "unpacked bundle MiB", "{:.2f}"),
     ("largest_image_mpx", "largest input image Mpx", "{:.1f}"),
@@ -59,14 +61,14 @@ def _status(field: str) -> int:
     raise KeyError(field)
 
 
-def _measure_one(path: Path, idle_rss_kib: int) -> dict:
+def _measure_one(path: Path, idle_kib: int) -> dict:
     started, cpu_started = time.perf_counter(), time.process_time()
     files = read_folder(path) if path.is_dir() else open_bundle(path.name, path.read_bytes())
     largest = 0
     for name, data in files.files.items():
         if name.lower().endswith((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".gif", ".bmp", ".webp")):
             try:
-                with Image.open(__import__("io").BytesIO(data)) as image:
+                with Image.open(io.BytesIO(data)) as image:
                     largest = max(largest, image.width * image.height)
             except Exception:  # noqa: BLE001 - an undecodable file has no size to report
                 pass
@@ -76,8 +78,8 @@ def _measure_one(path: Path, idle_rss_kib: int) -> dict:
         "figures": len(extraction.figures),
         "wall_s": time.perf_counter() - started,
         "cpu_s": time.process_time() - cpu_started + children.ru_utime + children.ru_stime,
-        "address_space_mib": _status("VmPeak") / 1024,
-        "added_rss_mib": max(0, max(_status("VmHWM"), children.ru_maxrss) - idle_rss_kib) / 1024,
+        "added_address_space_mib": max(0, _status("VmPeak") - idle_kib) / 1024,
+        "peak_rss_mib": max(_status("VmHWM"), children.ru_maxrss) / 1024,
         "output_mib": sum(len(figure.image.data) for figure in extraction.figures) / 2**20,
         "unpacked_mib": sum(len(data) for data in files.files.values()) / 2**20,
         "largest_image_mpx": largest / 1e6,
@@ -87,12 +89,12 @@ def _measure_one(path: Path, idle_rss_kib: int) -> dict:
 def measure(path: Path) -> dict:
     """One paper in a forked child: the child's own peaks, whatever the parent did before."""
     reader, writer = os.pipe()
-    idle_rss = _status("VmRSS")
+    idle = _status("VmPeak")
     pid = os.fork()
     if pid == 0:
         os.close(reader)
         try:
-            result = _measure_one(path, idle_rss)
+            result = _measure_one(path, idle)
         except Exception as error:  # noqa: BLE001 - report it as this paper's result
             result = {"error": f"{type(error).__name__}: {error}"}
         os.write(writer, json.dumps(result).encode())

@@ -244,7 +244,7 @@ class ExtractionSettings(SettingsModel):
     title: ClassVar[str] = "Limits on each paper's extraction (untrusted input)"
 
     paper_timeout_s: float = pydantic.Field(
-        60.0, gt=0, description="wall-clock seconds one paper may take; its worker is killed after that (`timeout`)"
+        30.0, gt=0, description="wall-clock seconds one paper may take; its worker is killed after that (`timeout`)"
     )
     paper_memory_mib: int = pydantic.Field(
         768,
