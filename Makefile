@@ -19,7 +19,7 @@ TINY_QWEN3_VL := $(CURDIR)/.cache/vllm-cpu/tiny-qwen3-vl
 # without models and reports CLIP and perplexity as not measured.
 INSTALLED_ML := $(VENV)/.installed-ml
 
-.PHONY: install system-packages test demo serve lint clean vllm-cpu-env bench-captions
+.PHONY: install system-packages test demo serve lint clean lock vllm-cpu-env bench-captions
 
 install: system-packages $(INSTALLED)
 
@@ -35,15 +35,31 @@ system-packages:
 	      "'brew install ghostscript' (macOS)." >&2; \
 	  fi; }
 
-$(INSTALLED): pyproject.toml
+# Installs are reproducible: every dependency comes pinned, with its sha256, from a lock written by `make lock`
+# (pip refuses anything else); the project itself is installed on top without resolving anything.
+$(INSTALLED): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(INSTALLED_ML): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e ".[dev,ml]"
+$(INSTALLED_ML): $(INSTALLED) requirements-ml.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-ml.lock
 	touch $@
+
+# The locks, from pyproject.toml, for every platform (markers) and Python 3.11: `requirements.lock` (the package and
+# `dev`), `requirements-ml.lock` (the same versions plus `ml`), `requirements-cluster.lock` (the image's `cluster`
+# and `ml`, resolved on their own). setuptools is locked too: the editable install builds without isolation. torch
+# and torchvision are PyPI's CUDA builds, pinned in pyproject.toml; the files pip finds on this kind of machine's
+# local index are the same bytes, so the same hashes hold there. Needs the package index.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --no-header --quiet
+lock:
+	$(BIN)/python -m pip install --quiet "uv==0.13.9"
+	echo "setuptools>=69" > .lock-build.in
+	$(UV_COMPILE) .lock-build.in --extra dev -o requirements.lock
+	$(UV_COMPILE) .lock-build.in --extra dev --extra ml -c requirements.lock -o requirements-ml.lock
+	$(UV_COMPILE) .lock-build.in --extra cluster --extra ml -o requirements-cluster.lock
+	rm .lock-build.in
 
 test: install $(INSTALLED_ML) vllm-cpu-env
 	mkdir -p "$(DAGSTER_HOME)"  # `dagster definitions validate` (a test) needs the instance folder to exist

@@ -131,26 +131,33 @@ def _recorded_manifest_sha256(folder: Path) -> str | None:
 
 
 def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
-    """Figures as JSON lines on stdout; a paper that fails, and each figure left out, as JSON on stderr."""
-    from s1mm_assets.lib.extract.batch import extract_path, figure_record, find_papers, write_image
+    """Figures as JSON lines on stdout; a paper that fails, and each figure left out, as JSON on stderr. Each paper
+    is extracted in a sandbox worker held to the extraction limits (`s1mm config`)."""
+    from s1mm_assets.lib.extract.batch import figure_record, find_papers, write_image
+    from s1mm_assets.lib.extract.sandbox import PaperJob, Sandbox
+    from s1mm_assets.lib.text import valid_text
 
     try:
         papers = list(find_papers(list(paths)))
     except FileNotFoundError as error:
-        print(json.dumps({"error": str(error)}), file=sys.stderr)
+        print(json.dumps({"error": valid_text(str(error))}), file=sys.stderr)
         return 2
-    for paper in papers:
-        try:
-            extraction = extract_path(paper, dpi=dpi)
-        except Exception as error:  # noqa: BLE001 - one bad paper must not stop the run
-            print(json.dumps({"paper": str(paper), "error": f"{type(error).__name__}: {error}"}), file=sys.stderr)
-            continue
-        for figure in extraction.figures:
-            image_path, digest = write_image(figure, out, paper)
-            print(json.dumps(figure_record(paper, figure, image_path, digest), ensure_ascii=False), flush=True)
-        for problem in extraction.problems:
-            record = {"paper": str(paper), "figure": problem.figure_key, "problem": problem.reason}
-            print(json.dumps({**record, "detail": problem.detail}, ensure_ascii=False), file=sys.stderr)
+    jobs = (PaperJob(paper.name, path=str(paper.absolute())) for paper in papers)
+    with Sandbox(load_settings().extraction, dpi=dpi) as sandbox:
+        for paper, outcome in zip(papers, sandbox.extract(jobs), strict=True):
+            name = valid_text(str(paper))
+            if outcome.extraction is None:
+                record = {"paper": name, "problem": outcome.reason, "error": outcome.detail}
+                print(json.dumps(record, ensure_ascii=False), file=sys.stderr, flush=True)
+                continue
+            for figure in outcome.extraction.figures:
+                image_path, digest = write_image(figure, out, paper)
+                record = figure_record(paper, figure, image_path, digest)
+                record.update(paper=name, image_path=valid_text(record["image_path"]))
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+            for problem in outcome.extraction.problems:
+                record = {"paper": name, "figure": problem.figure_key, "problem": problem.reason}
+                print(json.dumps({**record, "detail": problem.detail}, ensure_ascii=False), file=sys.stderr)
     return 0
 
 

@@ -21,6 +21,7 @@ from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.score.models import ScoringModels, load_scoring_models
 from s1mm_assets.lib.settings import (
     CaptionerSettings,
+    ExtractionSettings,
     GateSettings,
     ScoringSettings,
     Settings,
@@ -66,6 +67,11 @@ class PaperSourceResource(_fields_of(SourceSettings)):
         return open_source_backend(self.settings())
 
 
+class ExtractionLimitsResource(_fields_of(ExtractionSettings)):
+    """What one paper's extraction may cost (time, memory, output, pixels, unpacked bytes) before it is
+    quarantined; every paper is extracted in a worker process held to these limits."""
+
+
 class CaptionerResource(_fields_of(CaptionerSettings)):
     """Who writes the enhanced captions: `context` (no model, labelled as such), `vllm` (a vLLM server's
     OpenAI-compatible API) or `vllm_offline` (vLLM's engine in process on a local checkpoint)."""
@@ -100,6 +106,7 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
     return {
         "lake": LakeResource(**settings.storage.model_dump()),
         "paper_source": PaperSourceResource(**settings.sources.model_dump()),
+        "extraction_limits": ExtractionLimitsResource(**settings.extraction.model_dump()),
         "captioner": CaptionerResource(**settings.captioner.model_dump()),
         "quality_gate": QualityGateResource(**settings.release_gate.model_dump()),
         "scoring_models": ScoringModelsResource(**settings.scoring.model_dump()),

@@ -234,9 +234,41 @@ class ClusterSettings(SettingsModel):
     )
 
 
+class ExtractionSettings(SettingsModel):
+    """What one paper may cost. Every bundle is a stranger's file: each paper is extracted in a worker process that
+    the operating system holds to these limits, and a paper that reaches one is quarantined with its reason
+    (`timeout`, `memory_limit`, `output_limit`, ...) while the next proceeds. The defaults lie far above the tail of
+    real papers (RELIABILITY.md, "Per-paper limits", has the distribution they were set from)."""
+
+    section: ClassVar[str] = "extraction"
+    title: ClassVar[str] = "Limits on each paper's extraction (untrusted input)"
+
+    paper_timeout_s: float = pydantic.Field(
+        30.0, gt=0, description="wall-clock seconds one paper may take; its worker is killed after that (`timeout`)"
+    )
+    paper_memory_mib: int = pydantic.Field(
+        768,
+        ge=64,
+        description="address space a worker may add to what it holds idle, for one paper (`memory_limit`)",
+    )
+    paper_output_mib: int = pydantic.Field(
+        128, ge=1, description="bytes of images and files one paper may produce (`output_limit`)"
+    )
+    bundle_max_unpacked_mib: int = pydantic.Field(
+        256, ge=1, description="bytes a bundle may unpack to, counted as they are read (`unreadable_bundle`)"
+    )
+    image_max_pixels: int = pydantic.Field(
+        40_000_000,
+        ge=1_000_000,
+        description="pixels an image may have, checked before it is decoded; PDF figures and composed panels "
+        "larger than this are rendered smaller, with a warning",
+    )
+
+
 CONCERNS: tuple[type[SettingsModel], ...] = (
     StorageSettings,
     SourceSettings,
+    ExtractionSettings,
     CaptionerSettings,
     ScoringSettings,
     GateSettings,
@@ -254,6 +286,7 @@ class Settings:
     scoring: ScoringSettings = ScoringSettings()
     release_gate: GateSettings = GateSettings()
     cluster: ClusterSettings = ClusterSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
     # (section, field) -> "environment" | "file <path>"; fields not listed have their default
     origins: Mapping[tuple[str, str], str] = dataclasses.field(default_factory=dict)
 

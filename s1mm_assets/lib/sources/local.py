@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from s1mm_assets.lib.sources.base import PaperBundle, PaperMetadata, PaperSourceBackend
+from s1mm_assets.lib.text import valid_text
 
 _SIDECAR = ".json"
 _PAPER_SUFFIX = re.compile(
@@ -40,12 +41,12 @@ class LocalFolderSource(PaperSourceBackend):
             if entry.is_file() and not _PAPER_SUFFIX.search(entry.name):
                 continue
             metadata = _sidecar(entry)
-            stem = _PAPER_SUFFIX.sub("", entry.name)
+            stem = valid_text(_PAPER_SUFFIX.sub("", entry.name))  # a name that is not UTF-8 fits no table
             paper_id = metadata.pop("paper_id", None) or f"{source}:{stem}"
             if entry.is_dir():
-                filename, content = f"{entry.name}.tar", _tar_folder(entry)
+                filename, content = f"{valid_text(entry.name)}.tar", _tar_folder(entry)
             else:
-                filename, content = entry.name, entry.read_bytes()
+                filename, content = valid_text(entry.name), entry.read_bytes()
             yield PaperBundle(
                 paper_id=paper_id,
                 source=source,
@@ -70,7 +71,8 @@ def _tar_folder(folder: Path) -> bytes:
     """A plain folder becomes an uncompressed tar with stable headers, so its sha256 is stable too."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        # A link is never followed: it could point anywhere on this machine (/etc/passwd, another paper).
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
             info = tarfile.TarInfo(path.relative_to(folder).as_posix())
             info.size = path.stat().st_size
             info.mode = 0o644
