@@ -108,7 +108,7 @@ def test_probe_sees_only_defaults():
     for loaded in (load_settings(), LOADED_SETTINGS):
         assert [c.model_dump() for c in loaded.concerns()][1:] == [c.model_dump() for c in Settings().concerns()][1:]
         assert not loaded.origins or set(loaded.origins) == {("storage", "home")}
-    assert defs.resolve_job_def("s1mm_pipeline").executor_def.name == "multiprocess"
+    assert defs.resolve_job_def("s1mm_pipeline").executor_def.name == "local_executor"
 """
 
 
