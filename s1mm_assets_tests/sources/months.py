@@ -20,6 +20,8 @@ import os
 import uuid
 from typing import Any
 
+from s1mm_assets.lib.analytics import query
+from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.settings import Settings, load_settings
 from s1mm_assets_tests.sources import service_data as data
 from s1mm_assets_tests.sources.servers import DroppingProxy, FixtureHttpServer, Reply, S3Server
@@ -103,7 +105,7 @@ def arxiv_month(http: FixtureHttpServer, s3: S3Server) -> LocalMonth:
     http.route("/oai", lambda request: Reply(body=oai.answer(request.query), headers={"Content-Type": "text/xml"}))
     bucket = _bucket("arxiv")
     members = {"2401/2401.00126.gz": first, "2401/2401.00143.gz": second, "2401/2401.00200.gz": first}
-    s3.put_bucket(bucket, arxiv_bulk(members), requester_pays=True)
+    s3.put_bucket(bucket, arxiv_bulk({"src/arXiv_src_2401_001.tar": members}), requester_pays=True)
     proxy = DroppingProxy(s3.endpoint_url)
     environment = _environment(
         proxy, arxiv_oai_url=http.url("/oai"), arxiv_eprint_url=http.url("/e-print"), arxiv_s3_bucket=bucket
@@ -112,12 +114,15 @@ def arxiv_month(http: FixtureHttpServer, s3: S3Server) -> LocalMonth:
     return LocalMonth("arxiv", http, s3, proxy, bucket, environment, expected, ("/e-print/",), {"oai": oai})
 
 
-def arxiv_bulk(members: dict[str, bytes], key: str = "src/arXiv_src_2401_001.tar") -> dict[str, bytes]:
-    """The manifest and one tar holding `members`, as the bulk bucket keeps them."""
-    tar = data.bulk_tar(members)
-    ids = sorted(name.split("/")[1].removesuffix(".gz") for name in members)
-    entry = data.manifest_entry(key, tar, "2401.00001", "2401.99999", len(ids), ARXIV_PACKED)
-    return {"src/arXiv_src_manifest.xml": data.bulk_manifest([entry]), key: tar}
+def arxiv_bulk(tars: dict[str, dict[str, bytes]]) -> dict[str, bytes]:
+    """The manifest and the tars (key -> members), as the bulk bucket keeps them."""
+    objects: dict[str, bytes] = {}
+    entries = []
+    for key, members in tars.items():
+        objects[key] = data.bulk_tar(members)
+        ids = sorted(name.split("/")[1].removesuffix(".gz") for name in members)
+        entries.append(data.manifest_entry(key, objects[key], ids[0], ids[-1], len(ids), ARXIV_PACKED))
+    return {"src/arXiv_src_manifest.xml": data.bulk_manifest(entries), **objects}
 
 
 # ---- bioRxiv / medRxiv ---------------------------------------------------------------------------------------
@@ -271,6 +276,42 @@ def natcomm_month(http: FixtureHttpServer, s3: S3Server) -> LocalMonth:
     expected = {f"nature_communications:{record['doi']}": "fetched" for record in available}
     expected |= {f"nature_communications:{record['doi']}": "failed:pending_deposit" for record in not_yet}
     return LocalMonth("nature_communications", http, s3, proxy, bucket, environment, expected, state={"pages": pages})
+
+
+def accounted(lake: Lake, source: str, month: str = MONTH) -> dict[str, str]:
+    """What became of each listed paper (its newest version listed): `fetched`, `unchanged`, `left_out`, or
+    `failed:<reason>`; asserting on the way that the tables agree about every listed paper and version."""
+    where = f"source = '{source}' and month = '{month}'"
+    _, [(listed,)] = query(lake, f"select count(*) from listings where {where}")
+    _, [(fetches,)] = query(lake, f"select count(*) from fetches where {where}")
+    assert fetches == listed, "one outcome per listed paper and version"
+    _, rows = query(
+        lake,
+        f"""
+        select l.paper_id, l.version, l.superseded_by, f.status, f.reason, f.blob_path,
+            exists (select 1 from papers p where p.paper_id = l.paper_id and p.source = l.source and p.month = l.month),
+            (select list(q.reason) from quarantine q where q.paper_id = l.paper_id and q.stage = 'raw_papers'
+                and q.source = l.source and q.month = l.month)
+        from listings l left join fetches f
+            on f.paper_id = l.paper_id and f.version = l.version and f.source = l.source and f.month = l.month
+        where l.{where.replace(" and ", " and l.")}
+        """,
+    )
+    outcome = {}
+    for paper_id, version, superseded_by, status, reason, blob, in_papers, quarantined in rows:
+        quarantined = quarantined or []
+        if superseded_by:  # the paper's newest version stands for it
+            assert status == "superseded", (paper_id, version)
+        elif status in ("fetched", "unchanged"):
+            assert lake.fs.exists(lake.path(blob)) and (in_papers or "unreadable_bundle" in quarantined), paper_id
+            outcome[paper_id] = status
+        elif status == "failed":
+            assert reason and quarantined == [reason] and not in_papers, (paper_id, reason, quarantined)
+            outcome[paper_id] = f"failed:{reason}"
+        else:
+            assert status == "left_out" and reason and not in_papers, (paper_id, status)
+            outcome[paper_id] = status
+    return outcome
 
 
 BUILDERS = {

@@ -73,13 +73,14 @@ def list_papers(
     """Record the partition's listing; resume an unfinished one. Whatever stops the listing (a service that keeps
     failing, an error body) is recorded with what was listed so far and raised again."""
     rows = {_key(row): row for row in _read(lake, "listings", source, month)}
-    stored = _read(lake, "listing_progress", source, month)
-    progress = _resumable(stored[0] if stored else None, backend, cap)
+    stored = next(iter(_read(lake, "listing_progress", source, month)), None)
+    if _stopped_by_cap(stored) and cap and stored["listed"] >= cap:
+        return _report(lake, source, month, list(rows.values()), _progress(stored, cap), [], asked=False)
+    # A listing the cap stopped is not resumed when the cap is lifted: its checkpoint is past the page the cap cut.
+    progress = None if _stopped_by_cap(stored) else _resumable(stored, backend, cap)
     if progress is None:  # a new listing: what earlier ones found stays until this one finds it again or completes
         progress = _Progress(backend=backend, paper_cap=cap)
         rows = {key: row | {"stale": True} for key, row in rows.items()}
-    elif cap and progress.listed >= cap:
-        return _report(lake, source, month, list(rows.values()), progress, [], asked=False)
     seen: set[Key] = set()
     duplicates: list[QuarantineRecord] = []
     unsaved = 0
@@ -217,13 +218,28 @@ def _resumable(stored: dict[str, Any] | None, backend: str, cap: int) -> _Progre
     """The stored progress when it is an unfinished listing of the same backend to resume, else None."""
     if stored is None or stored["complete"] or stored["backend"] != backend or stored["checkpoint"] is None:
         return None
+    return _progress(stored, cap)
+
+
+def _progress(stored: dict[str, Any], cap: int) -> _Progress:
     return _Progress(
-        backend=backend,
-        checkpoint=json.loads(stored["checkpoint"]),
+        backend=stored["backend"],
+        checkpoint=json.loads(stored["checkpoint"]) if stored["checkpoint"] else None,
         listed=stored["listed"] or 0,
         pages=stored["pages"] or 0,
         paper_cap=cap,
         notes=tuple(stored["notes"] or ()),
+    )
+
+
+def _stopped_by_cap(stored: dict[str, Any] | None) -> bool:
+    """Whether the stored listing ended because it reached its paper cap (not at the end, not by an error)."""
+    return bool(
+        stored
+        and not stored["complete"]
+        and stored["error"] is None
+        and stored["paper_cap"]
+        and (stored["listed"] or 0) >= stored["paper_cap"]
     )
 
 
