@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from s1mm_assets.cli import main
 from s1mm_assets.lib.analytics import query
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.sources.backends import BackendUnavailable, open_source
@@ -365,3 +366,34 @@ def test_the_sample_catalog_describes_exactly_the_papers_it_generates():
 
 def _keys(month: LocalMonth) -> list[str]:
     return [item["Key"] for item in month.s3.client().list_objects_v2(Bucket=month.bucket)["Contents"]]
+
+
+def test_s1mm_sources_list_says_what_a_month_holds_and_would_fetch_without_fetching(local, lake, monkeypatch, capsys):
+    month = local("arxiv")
+    for variable, value in month.environment.items():
+        monkeypatch.setenv(variable, value)
+
+    def sources_list(*options: str) -> dict:
+        assert main(["sources", "list", "--source", "arxiv", "--month", MONTH, "--format", "json", *options]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    summary = sources_list()
+    assert (summary["listed"], summary["complete"], summary["by_status"]) == (3, True, {"available": 3})
+    assert {(e["license_id"], e["allowed"]): e["papers"] for e in summary["by_license"]} == {
+        ("CC-BY-4.0", True): 2,
+        ("arXiv-nonexclusive-1.0", False): 1,
+    }
+    assert (summary["would_fetch"], summary["left_out_by_license"], summary["already_in_lake"]) == (2, 1, 0)
+    assert month.object_gets() == [] and month.downloads() == [] and not lake.partitions("listings")
+
+    ingest(lake, month)
+    assert (sources_list()["would_fetch"], sources_list()["already_in_lake"]) == (0, 2)
+    capped = sources_list("--limit", "1")
+    assert (capped["listed"], capped["complete"]) == (1, False)
+    assert main(["sources", "list", "--source", "arxiv", "--month", MONTH]) == 0
+    table = capsys.readouterr().out
+    assert "would fetch: 0 (left out by licence 1, nothing to fetch yet 0, already in the lake 2)" in table
+
+    monkeypatch.setenv("S1MM_ARXIV_OAI_URL", month.http.url("/missing"))
+    assert main(["sources", "list", "--source", "arxiv", "--month", MONTH]) == 2
+    assert "HTTP 404" in capsys.readouterr().err
