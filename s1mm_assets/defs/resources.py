@@ -1,10 +1,10 @@
 """Resources: the settings of each concern (`lib/settings.py`) as Dagster resources, so a run can change them in
 the launchpad.
 
-Each resource class takes its fields from the concern's settings model (names, types, defaults, descriptions):
+Each resource class takes its fields from its concerns' settings models (names, types, defaults, descriptions):
 nothing is restated here. The code location builds them from the effective settings (environment, config file,
-defaults) once, when it loads; `settings()` turns a resource's fields back into the validated model that
-`lib/` works with.
+defaults) once, when it loads; `settings_of(model)` turns a resource's fields back into the validated model that
+`lib/` works with (`settings()`: its first concern's).
 """
 
 from __future__ import annotations

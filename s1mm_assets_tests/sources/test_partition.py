@@ -18,7 +18,7 @@ from s1mm_assets.lib.sources.backends import BackendUnavailable, open_source
 from s1mm_assets.lib.sources.http import ErrorBody
 from s1mm_assets.lib.sources.sample import SampleSource
 from s1mm_assets.lib.stages.paper_listing import list_papers
-from s1mm_assets.lib.stages.raw_papers import NotListed, fetch_papers
+from s1mm_assets.lib.stages.raw_papers import NotListed, collect_papers, fetch_papers
 from s1mm_assets_tests.sources import service_data as data
 from s1mm_assets_tests.sources.months import BUILDERS, MONTH, LocalMonth, accounted, arxiv_bulk, arxiv_version
 from s1mm_assets_tests.sources.servers import Reply
@@ -397,3 +397,15 @@ def test_s1mm_sources_list_says_what_a_month_holds_and_would_fetch_without_fetch
     monkeypatch.setenv("S1MM_ARXIV_OAI_URL", month.http.url("/missing"))
     assert main(["sources", "list", "--source", "arxiv", "--month", MONTH]) == 2
     assert "HTTP 404" in capsys.readouterr().err
+
+
+def test_a_switch_to_the_live_backend_does_not_mix_in_what_the_sample_backend_listed(local, lake):
+    month = local("chemrxiv")
+    collect_papers(lake, SampleSource(papers_per_partition=1), "chemrxiv", MONTH)
+    failure = json.dumps({"status": "failed", "message": [{"type": "cursor-invalid"}]}).encode()
+    month.http.fault("/works", Reply(200, failure))
+    with pytest.raises(ErrorBody):
+        listing(lake, month)
+    _, [(backend, rows)] = query(lake, "select backend, (select count(*) from listings) from listing_progress")
+    assert (backend, rows) == ("live", 0)
+    assert ingest(lake, month) == month.expected

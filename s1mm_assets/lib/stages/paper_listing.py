@@ -72,17 +72,21 @@ def list_papers(
 ) -> StageReport:
     """Record the partition's listing; resume an unfinished one. Whatever stops the listing (a service that keeps
     failing, an error body) is recorded with what was listed so far and raised again."""
-    rows = {_key(row): row for row in _read(lake, "listings", source, month)}
     stored = next(iter(_read(lake, "listing_progress", source, month)), None)
-    if _stopped_by_cap(stored) and cap and stored["listed"] >= cap:
+    # Rows another backend listed (the sample corpus before `live`) say nothing about what this one will find.
+    same_backend = stored is not None and stored["backend"] == backend
+    rows = {_key(row): row for row in _read(lake, "listings", source, month)} if same_backend else {}
+    if same_backend and _stopped_by_cap(stored) and cap and stored["listed"] >= cap:
         return _report(lake, source, month, list(rows.values()), _progress(stored, cap), [], asked=False)
     # A listing the cap stopped is not resumed when the cap is lifted: its checkpoint is past the page the cap cut.
     progress = None if _stopped_by_cap(stored) else _resumable(stored, backend, cap)
+    duplicates: list[QuarantineRecord] = []
     if progress is None:  # a new listing: what earlier ones found stays until this one finds it again or completes
         progress = _Progress(backend=backend, paper_cap=cap)
         rows = {key: row | {"stale": True} for key, row in rows.items()}
+    else:  # resumed: the papers it found listed twice before it stopped stay in quarantine
+        duplicates = [_record(row) for row in _read(lake, "quarantine", source, month, stage=STAGE)]
     seen: set[Key] = set()
-    duplicates: list[QuarantineRecord] = []
     unsaved = 0
 
     def save() -> list[dict[str, Any]]:
@@ -243,11 +247,15 @@ def _stopped_by_cap(stored: dict[str, Any] | None) -> bool:
     )
 
 
-def _read(lake: Lake, table: str, source: str, month: str) -> list[dict[str, Any]]:
+def _read(lake: Lake, table: str, source: str, month: str, **extra: str) -> list[dict[str, Any]]:
     try:
-        return lake.read_table(table, source, month).to_pylist()
+        return lake.read_table(table, source, month, **extra).to_pylist()
     except PartitionMissing:
         return []
+
+
+def _record(row: dict[str, Any]) -> QuarantineRecord:
+    return QuarantineRecord(row["stage"], row["item_id"], row["paper_id"], row["reason"], row["detail"] or "")
 
 
 def _key(row: dict[str, Any]) -> Key:
