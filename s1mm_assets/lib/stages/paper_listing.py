@@ -115,7 +115,7 @@ def list_papers(
             if unsaved >= checkpoint_every:
                 save()
                 unsaved = 0
-    except Exception as error:
+    except BaseException as error:  # a run terminated from the UI too: keep what was listed, then stop
         progress.error = f"{type(error).__name__}: {error}"[:1000]
         save()
         raise

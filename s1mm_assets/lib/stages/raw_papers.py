@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from s1mm_assets.lib.extract.bundle import UnreadableBundle, detect_kind, open_bundle
@@ -55,7 +54,6 @@ def fetch_papers(
     cap: int = 0,
     checkpoint_every: int = 200,
     skip_excluded_licenses: bool = False,
-    workdir: Path | None = None,
 ) -> StageReport:
     """Fetch what the listing holds and the lake lacks; write `fetches`, `papers` and this stage's quarantine."""
     try:
@@ -82,7 +80,7 @@ def fetch_papers(
         versions_listed.setdefault(paper_id, []).append(version)
     downloaded = 0
     try:
-        answers = connector.fetch([listed_paper(row) for row in wanted], have=have, workdir=workdir)
+        answers = connector.fetch([listed_paper(row) for row in wanted], have=have)
         for count, outcome in enumerate(answers, 1):
             key = _listed_key(outcome, versions_listed)
             outcomes[key] = _fetch_row(lake, outcome, key, source, month, held)
