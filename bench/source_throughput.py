@@ -45,6 +45,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=5000, help="records per listed month")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions; the median is reported")
+    parser.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="only the pipeline's ingest stages (paper_listing + raw_papers into a lake) beside the bare connectors",
+    )
+    parser.add_argument("--ingest-papers", type=int, default=200, help="papers per source for the ingest part")
     arguments = parser.parse_args()
     if not data.FIXTURES.is_dir():
         sys.exit(f"service fixtures not found at {data.FIXTURES}")
@@ -57,6 +63,10 @@ def main() -> None:
     )
     results = {"papers_per_month": arguments.papers, "rounds": arguments.rounds, "listing": {}, "download": {}}
     try:
+        if arguments.ingest_only:
+            results = {"rounds": arguments.rounds, "ingest": ingest(http_server, s3_server, s3, arguments)}
+            print(json.dumps(results, indent=2))
+            return
         for name, setup in (
             ("arxiv", _arxiv_listing),
             ("medrxiv", _medrxiv_listing),
@@ -82,6 +92,7 @@ def main() -> None:
         results["download"]["http_pdf"] = _http_download(http_server, arguments.rounds)
         results["download"]["arxiv_bulk_tar"] = _arxiv_bulk(http_server, s3_server, s3, arguments.rounds)
         results["download"]["medrxiv_meca"] = _medrxiv_meca(http_server, s3_server, s3, arguments.rounds)
+        results["ingest"] = ingest(http_server, s3_server, s3, arguments)
     finally:
         http_server.stop()
         s3_server.stop()
@@ -297,6 +308,168 @@ def _with_doi(meca: bytes, article: bytes, doi: str) -> bytes:
     return buffer.getvalue()
 
 
+# ---- the ingest stages ---------------------------------------------------------------------------------------
+
+
+def ingest(http_server, s3_server, s3, arguments) -> dict:
+    """What the wiring adds to the connectors: per source, the same month listed and fetched by the bare connector
+    (list_month + fetch, bundles dropped) and by the pipeline's stages (paper_listing + raw_papers: rows and
+    checkpoints in the lake, bundles as blobs, kinds detected, `fetches` and `papers` written), then the stages
+    run again on the same lake (nothing new: no download). Distinct bundles, so content addressing saves nothing."""
+    from s1mm_assets.lib.lake import Lake
+
+    count = arguments.ingest_papers
+    worlds = {
+        "arxiv": _arxiv_world(http_server, s3_server, s3, count),
+        "medrxiv": _medrxiv_world(http_server, s3_server, s3, max(1, count // 5)),
+        "chemrxiv": _chemrxiv_world(http_server, count),
+        "nature_communications": _natcomm_world(http_server, s3_server, s3, max(1, count // 2)),
+    }
+    results = {}
+    for name, (open_world, papers) in worlds.items():
+        bare, staged, again = [], [], []
+        for _ in range(arguments.rounds):
+            connector = open_world()
+            seconds, fetched_bytes = _timed(lambda c=connector: _list_and_fetch(c))
+            bare.append(seconds)
+            with tempfile.TemporaryDirectory() as folder:
+                lake = Lake(folder)
+                seconds, report = _timed(lambda c=connector, lake=lake: _stages(lake, c))
+                assert report.rows == papers and report.metrics["fetched"] == papers, (name, report.metrics)
+                staged.append(seconds)
+                seconds, report = _timed(lambda c=connector, lake=lake: _stages(lake, c))
+                assert report.metrics["unchanged"] == papers and report.metrics["bytes_downloaded"] == 0
+                again.append(seconds)
+            connector.close()
+        results[name] = {
+            "papers": papers,
+            "bytes": fetched_bytes,
+            "connector_median_s": round(statistics.median(bare), 3),
+            "stages_median_s": round(statistics.median(staged), 3),
+            "stages_papers_per_s": round(papers / statistics.median(staged), 1),
+            "stages_MB_per_s": round(fetched_bytes / MB / statistics.median(staged), 1),
+            "stages_over_connector": round(statistics.median(staged) / statistics.median(bare), 2),
+            "rerun_median_s": round(statistics.median(again), 3),
+        }
+    return results
+
+
+def _list_and_fetch(connector) -> int:
+    """The bare connector: the month listed, every paper fetched, the bundles dropped; the bytes received."""
+    listed = [paper for page in connector.list_month("2024-01", today=dt.date(2024, 6, 1)) for paper in page.papers]
+    return sum(outcome.size for outcome in connector.fetch(listed))
+
+
+def _stages(lake, connector):
+    """paper_listing then raw_papers, as the assets call them (policy `any`: no paper left out)."""
+    from s1mm_assets.lib.stages.paper_listing import list_papers
+    from s1mm_assets.lib.stages.raw_papers import fetch_papers
+
+    source = connector.source
+    list_papers(lake, connector, source, "2024-01", backend="live", policy="any", today=dt.date(2024, 6, 1))
+    return fetch_papers(lake, connector, source, "2024-01", policy="any", skip_excluded_licenses=True)
+
+
+def _distinct(content: bytes, index: int, suffix: bytes) -> bytes:
+    return content + suffix % index
+
+
+def _arxiv_world(server, s3_server, s3, count):
+    from s1mm_assets.lib.sources.sample.archives import tar_gz
+
+    base = data.unpack_tar_gz(data.sample_bundle("arxiv", 0).content)
+    members = {
+        f"2401/2401.{index:05d}.gz": tar_gz(base | {"bench.txt": str(index).encode()}, dt.datetime(2024, 1, 1))
+        for index in range(1, count + 1)
+    }
+    tar = data.bulk_tar(members)
+    entry = data.manifest_entry(
+        "src/arXiv_src_2401_001.tar", tar, "2401.00001", f"2401.{count:05d}", count, "2024-02-05 04:34:46"
+    )
+    bucket = f"arxiv-ingest-{uuid.uuid4().hex[:6]}"
+    objects = {"src/arXiv_src_manifest.xml": data.bulk_manifest([entry]), "src/arXiv_src_2401_001.tar": tar}
+    s3_server.put_bucket(bucket, objects, requester_pays=True)
+    cc_by = data.real_arxiv_metadata()[3]
+    records = [
+        (data.ArxivRecord(f"2401.{index:05d}", "2024-01-20", (data.ArxivVersion(1, dt.datetime(2024, 1, 20)),)), cc_by)
+        for index in range(1, count + 1)
+    ]
+    oai = data.OaiService(records, page_size=1300)
+    rendered: dict[str, bytes] = {}
+    server.route("/ingest/oai", lambda r: Reply(body=rendered.setdefault(r.raw_query, oai.answer(r.query))))
+    settings = ArxivSettings(arxiv_oai_url=server.url("/ingest/oai"), arxiv_s3_bucket=bucket)
+    return (lambda: open_connector("arxiv", settings, http=HTTP, s3=s3)), count
+
+
+def _medrxiv_world(server, s3_server, s3, count):
+    real = data.real_meca()
+    article = data.meca_article(real)
+    packages, records = {}, []
+    for index in range(count):
+        doi = f"10.1101/2024.01.25.{24400000 + index}"
+        packages[f"Current_Content/January_2024/{uuid.uuid4()}.meca"] = _with_doi(real, article, doi)
+        records.append(
+            data.details_record_from_jats(article, version="1", date="2024-01-25", license_code="cc_by", published="NA")
+            | {"doi": doi}
+        )
+    bucket = f"medrxiv-ingest-{uuid.uuid4().hex[:6]}"
+    s3_server.put_bucket(bucket, packages, requester_pays=True)
+    for cursor in range(0, count, 30):
+        server.route(
+            f"/ingest/details/medrxiv/2024-01-01/2024-01-31/{cursor}/json",
+            Reply(body=data.details_page(records, cursor, page_size=30)),
+        )
+    settings = BiorxivSettings(
+        biorxiv_api_url=server.url("/ingest"), medrxiv_s3_bucket=bucket, biorxiv_meca_months_after=0
+    )
+    return (lambda: open_connector("medrxiv", settings, http=HTTP, s3=s3)), count
+
+
+def _chemrxiv_world(server, count):
+    pdf = data.sample_bundle("chemrxiv", 0).content
+    items = []
+    for index in range(count):
+        server.route(f"/ingest/pdf/{index}.pdf", Reply(body=_distinct(pdf, index, b"\n%% bench %d\n"), ranges=True))
+        items.append(
+            data.crossref_item(
+                f"10.26434/chemrxiv-2024-b{index:04d}",
+                "A title",
+                ("Ada Lovelace",),
+                dt.date(2024, 1, 15),
+                "https://creativecommons.org/licenses/by/4.0/",
+                server.url(f"/ingest/pdf/{index}.pdf"),
+            )
+        )
+    pages = {"*": data.crossref_page(items, "end", count), "end": data.crossref_page([], "end", count)}
+    server.route("/ingest/works", lambda request: Reply(body=pages[request.query["cursor"]]))
+    settings = ChemrxivSettings(chemrxiv_crossref_url=server.url("/ingest"))
+    return (lambda: open_connector("chemrxiv", settings, http=HTTP)), count
+
+
+def _natcomm_world(server, s3_server, s3, count):
+    files = data.unpack_tar_gz(data.sample_bundle("nature_communications", 0).content)
+    envelope, core, _ = data.europepmc_records()
+    bucket = f"pmc-ingest-{uuid.uuid4().hex[:6]}"
+    objects, records = {}, []
+    for index in range(count):
+        pmcid = f"PMC{4000000 + index}"
+        folder = f"{pmcid}.1"
+        own = {
+            name: _distinct(content, index, b"<!-- %d -->") if name.endswith(".nxml") else content
+            for name, content in files.items()
+        }
+        objects |= {f"{folder}/{name}": content for name, content in own.items()}
+        objects[f"metadata/{folder}.json"] = data.pmc_metadata(bucket, folder, own)
+        record = data.as_nat_commun(core[0], doi=f"10.1038/s41467-024-{index:05d}-2", pmcid=pmcid, date="2024-01-15")
+        records.append(record | {"license": "cc by"})
+    s3_server.put_bucket(bucket, objects, public=True)
+    pages = {"*": data.europepmc_page(envelope, records, "*", "m1")}
+    pages["m1"] = data.europepmc_page(envelope, [], "m1", "m1")
+    server.route("/ingest/search", lambda request: Reply(body=pages[request.query["cursorMark"]]))
+    settings = NatureCommunicationsSettings(natcomm_europepmc_url=server.url("/ingest"), natcomm_pmc_bucket=bucket)
+    return (lambda: open_connector("nature_communications", settings, http=HTTP, s3=s3)), count
+
+
 # ---- the real month ------------------------------------------------------------------------------------------
 
 
@@ -316,7 +489,7 @@ ASSUMED = {
 
 
 def politeness_bound() -> dict:
-    limits = HttpSettings().http_rate_limits
+    limits = HttpSettings().rate_limits()
     manifest = data.fixture_path("arxiv/bulk/arXiv_src_manifest.xml.gz").read_bytes()
     from lxml import etree
 

@@ -1,5 +1,5 @@
 """The `s1mm` command: run partitions, query the lake with SQL, verify releases, extract figures from files, show
-the effective settings."""
+the effective settings, list what a source holds for a month."""
 
 from __future__ import annotations
 
@@ -49,6 +49,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = commands.add_parser("config", help="print the effective settings and where each value came from")
     config.add_argument("--format", choices=("table", "json", "toml", "markdown"), default="table")
 
+    sources = commands.add_parser("sources", help="what the paper sources hold, without fetching anything")
+    source_commands = sources.add_subparsers(dest="sources_command", required=True)
+    listing = source_commands.add_parser(
+        "list",
+        help="list a partition as the configured backend would (S1MM_SOURCE_BACKEND): counts by status and "
+        "licence, what a run would fetch, sizes where announced, notes; nothing is fetched or written",
+    )
+    listing.add_argument("--source", choices=SOURCES, required=True)
+    listing.add_argument("--month", required=True, help="YYYY-MM")
+    listing.add_argument("--limit", type=int, help="stop after N papers (default: S1MM_SOURCE_PAPER_CAP; 0: all)")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+
     arguments = parser.parse_args(argv)
     try:
         return _run_command(arguments)
@@ -69,6 +81,8 @@ def _run_command(arguments: argparse.Namespace) -> int:
 
         print(describe(load_settings(), arguments.format))
         return 0
+    if arguments.command == "sources":
+        return _sources_list(arguments.source, _month(arguments.month), arguments.limit, arguments.format)
     if arguments.command == "materialize":
         return _materialize(arguments.source or list(SOURCES), [_month(value) for value in arguments.month])
     return _demo(arguments.months)
@@ -161,6 +175,80 @@ def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
     return 0
 
 
+def _sources_list(source: str, month: str, limit: int | None, output_format: str) -> int:
+    """The partition's listing as `paper_listing` would record it and what `raw_papers` would then fetch."""
+    import contextlib
+
+    from s1mm_assets.lib.sources.backends import open_source
+    from s1mm_assets.lib.sources.listing import newer_versions
+    from s1mm_assets.lib.stages.paper_listing import listing_row, listing_summary
+    from s1mm_assets.lib.stages.raw_papers import select_for_fetch
+
+    settings = load_settings()
+    backend = settings.sources.backend_for(source)
+    cap = settings.sources.source_paper_cap if limit is None else limit
+    policy = settings.release_gate.license_policy
+    rows, notes, complete = [], (), True
+    try:
+        with contextlib.closing(open_source(source, settings)) as connector:
+            for page in connector.list_month(month, limit=cap or None):
+                rows += [listing_row(paper, policy) for paper in page.papers]
+                notes, complete = page.notes, page.complete
+    except Exception as error:  # noqa: BLE001 - a service's failure, told to the user as such
+        print(f"s1mm sources list: {source} {month}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    superseded = newer_versions((row["paper_id"], row["version"]) for row in rows)
+    rows = [row | {"superseded_by": superseded.get((row["paper_id"], row["version"]))} for row in rows]
+    decided, wanted = select_for_fetch(rows, policy=policy, skip_excluded_licenses=backend == "live")
+    held = _held_versions(source, month)
+    summary = {
+        "source": source,
+        "month": month,
+        "backend": backend,
+        "limit": cap,
+        "complete": complete,
+        "notes": list(notes),
+        **listing_summary(rows),
+        "license_policy": policy,
+        "left_out_by_license": sum(row.get("reason") == "license_not_allowed" for row in decided.values()),
+        "not_available": sum(row["status"] != "available" for row in wanted),
+        "already_in_lake": sum((row["paper_id"], row["version"]) in held for row in wanted),
+    }
+    summary["would_fetch"] = len(wanted) - summary["not_available"] - summary["already_in_lake"]
+    print(json.dumps(summary, indent=1) if output_format == "json" else _listing_table(summary))
+    return 0
+
+
+def _held_versions(source: str, month: str) -> set[tuple[str, str]]:
+    """(paper, version) the lake already holds a bundle of for the partition, from an earlier run."""
+    try:
+        rows = _lake().read_table("fetches", source, month).to_pylist()
+    except PartitionMissing:
+        return set()
+    return {(row["paper_id"], row["fetched_version"]) for row in rows if row["status"] in ("fetched", "unchanged")}
+
+
+def _listing_table(summary: dict) -> str:
+    state = "complete" if summary["complete"] else f"stopped at {summary['limit']} papers (--limit)"
+    lines = [f"{summary['source']} {summary['month']} ({summary['backend']}): {summary['listed']} listed, {state}"]
+    lines += [f"note: {note}" for note in summary["notes"]]
+    lines.append("by status:")
+    lines += [f"  {status:<20} {count:>7}" for status, count in summary["by_status"].items()]
+    lines.append(f"by licence (release policy {summary['license_policy']}):")
+    lines += [
+        f"  {entry['license_id']:<28} {entry['papers']:>7}  {'allowed' if entry['allowed'] else 'not allowed'}"
+        for entry in summary["by_license"]
+    ]
+    lines.append(
+        f"would fetch: {summary['would_fetch']} (left out by licence {summary['left_out_by_license']}, "
+        f"nothing to fetch yet {summary['not_available']}, already in the lake {summary['already_in_lake']})"
+    )
+    known = summary["listed"] - summary["papers_without_size"]
+    size = f"{summary['expected_bytes'] / 1e6:.1f} MB announced for {known} papers"
+    lines.append(f"sizes: {size}; {summary['papers_without_size']} papers announce none before the download")
+    return "\n".join(lines)
+
+
 def _lake() -> Lake:
     return Lake(load_settings().storage.lake_url())
 
@@ -242,7 +330,7 @@ def prepare_dagster_home() -> Path:
 
 
 # Commands that only read and print: nothing of theirs needs Python's shutdown.
-_QUICK_COMMANDS = {"sql", "verify", "extract", "config"}
+_QUICK_COMMANDS = {"sql", "verify", "extract", "config", "sources"}
 
 
 def run() -> None:

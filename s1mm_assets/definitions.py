@@ -15,12 +15,22 @@ from s1mm_assets.defs.figure_ownership.assets import figure_ownership  # noqa: E
 from s1mm_assets.defs.figures.assets import figures  # noqa: E402
 from s1mm_assets.defs.jobs import pipeline_job  # noqa: E402
 from s1mm_assets.defs.loaded_settings import LOADED_SETTINGS  # noqa: E402
+from s1mm_assets.defs.paper_listing.assets import paper_listing  # noqa: E402
 from s1mm_assets.defs.quality_scores.assets import quality_scores  # noqa: E402
 from s1mm_assets.defs.raw_papers.assets import raw_papers  # noqa: E402
 from s1mm_assets.defs.release_shards.assets import release_shards  # noqa: E402
 from s1mm_assets.defs.resources import resources_from_settings  # noqa: E402
 
-ASSETS = [raw_papers, figures, contexts, enhanced_captions, quality_scores, figure_ownership, release_shards]
+ASSETS = [
+    paper_listing,
+    raw_papers,
+    figures,
+    contexts,
+    enhanced_captions,
+    quality_scores,
+    figure_ownership,
+    release_shards,
+]
 
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "release_automation",

@@ -1,15 +1,15 @@
 """Resources: the settings of each concern (`lib/settings.py`) as Dagster resources, so a run can change them in
 the launchpad.
 
-Each resource class takes its fields from the concern's settings model (names, types, defaults, descriptions):
+Each resource class takes its fields from its concerns' settings models (names, types, defaults, descriptions):
 nothing is restated here. The code location builds them from the effective settings (environment, config file,
-defaults) once, when it loads; `settings()` turns a resource's fields back into the validated model that
-`lib/` works with.
+defaults) once, when it loads; `settings_of(model)` turns a resource's fields back into the validated model that
+`lib/` works with (`settings()`: its first concern's).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import dagster as dg
 import pydantic
@@ -20,36 +20,60 @@ from s1mm_assets.lib.caption.backends import open_backend
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.score.models import ScoringModels, load_scoring_models
 from s1mm_assets.lib.settings import (
+    ArxivSettings,
+    BiorxivSettings,
     CaptionerSettings,
+    ChemrxivSettings,
     ExtractionSettings,
     GateSettings,
+    HttpSettings,
+    NatureCommunicationsSettings,
+    S3Settings,
     ScoringSettings,
     Settings,
     SettingsModel,
     SourceSettings,
     StorageSettings,
 )
-from s1mm_assets.lib.sources import PaperSourceBackend, open_source_backend
+from s1mm_assets.lib.sources.backends import open_source
+
+if TYPE_CHECKING:
+    from s1mm_assets.lib.sources.connectors import Connector
+
+# What decides where a source's papers come from and how the real services are reached: one resource, so that a
+# run's launchpad changes the backend and the connectors' settings together.
+SOURCE_CONCERNS = (
+    SourceSettings,
+    HttpSettings,
+    S3Settings,
+    ArxivSettings,
+    BiorxivSettings,
+    ChemrxivSettings,
+    NatureCommunicationsSettings,
+)
 
 
 class _SettingsResource(dg.ConfigurableResource):
-    settings_model: ClassVar[type[SettingsModel]]
+    settings_models: ClassVar[tuple[type[SettingsModel], ...]]
+
+    def settings_of(self, model: type[SettingsModel]) -> SettingsModel:
+        """The resource's fields of one concern, validated into its settings model."""
+        return model.model_validate({name: getattr(self, name) for name in model.model_fields})
 
     def settings(self):
-        """The resource's fields, validated into the concern's settings model."""
-        return self.settings_model.model_validate(
-            {name: getattr(self, name) for name in self.settings_model.model_fields}
-        )
+        """The resource's fields, validated into its (first) concern's settings model."""
+        return self.settings_of(self.settings_models[0])
 
 
-def _fields_of(model: type[SettingsModel]) -> type[_SettingsResource]:
-    """A resource base class with the model's fields (names, types, defaults, descriptions)."""
+def _fields_of(*models: type[SettingsModel]) -> type[_SettingsResource]:
+    """A resource base class with the models' fields (names, types, defaults, descriptions)."""
     fields = {
         name: (field.annotation, pydantic.Field(field.default, description=field.description))
+        for model in models
         for name, field in model.model_fields.items()
     }
-    base = pydantic.create_model(f"{model.__name__}Fields", __base__=_SettingsResource, **fields)
-    base.settings_model = model
+    base = pydantic.create_model(f"{models[0].__name__}Fields", __base__=_SettingsResource, **fields)
+    base.settings_models = models
     return base
 
 
@@ -60,11 +84,20 @@ class LakeResource(_fields_of(StorageSettings)):
         return Lake(self.settings().lake_url())
 
 
-class PaperSourceResource(_fields_of(SourceSettings)):
-    """Which backend provides the papers: `sample` (generated demo corpus) or `local` (a folder you bring)."""
+class PaperSourceResource(_fields_of(*SOURCE_CONCERNS)):
+    """Which backend provides each source's papers: `sample` (generated demo corpus), `local` (a folder you bring) or
+    `live` (the real services), and how the live connectors reach the services (politeness, object storage,
+    endpoints)."""
 
-    def open(self) -> PaperSourceBackend:
-        return open_source_backend(self.settings())
+    def source_settings(self) -> Settings:
+        return Settings(**{model.section: self.settings_of(model) for model in self.settings_models})
+
+    def backend_for(self, source: str) -> str:
+        return self.settings().backend_for(source)
+
+    def open(self, source: str) -> Connector:
+        """The connector of `source` under these settings; the caller closes it."""
+        return open_source(source, self.source_settings())
 
 
 class ExtractionLimitsResource(_fields_of(ExtractionSettings)):
@@ -103,11 +136,26 @@ class ScoringModelsResource(_fields_of(ScoringSettings)):
 
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     """The resources a run gets unless the launchpad changes them."""
+
+    def values(*models: type[SettingsModel]) -> dict:
+        return {name: value for model in models for name, value in _values(settings, model).items()}
+
     return {
-        "lake": LakeResource(**settings.storage.model_dump()),
-        "paper_source": PaperSourceResource(**settings.sources.model_dump()),
-        "extraction_limits": ExtractionLimitsResource(**settings.extraction.model_dump()),
-        "captioner": CaptionerResource(**settings.captioner.model_dump()),
-        "quality_gate": QualityGateResource(**settings.release_gate.model_dump()),
-        "scoring_models": ScoringModelsResource(**settings.scoring.model_dump()),
+        "lake": LakeResource(**values(StorageSettings)),
+        "paper_source": PaperSourceResource(**values(*SOURCE_CONCERNS)),
+        "extraction_limits": ExtractionLimitsResource(**values(ExtractionSettings)),
+        "captioner": CaptionerResource(**values(CaptionerSettings)),
+        "quality_gate": QualityGateResource(**values(GateSettings)),
+        "scoring_models": ScoringModelsResource(**values(ScoringSettings)),
     }
+
+
+def _values(settings: Settings, model: type[SettingsModel]) -> dict:
+    """A concern's values as resource fields. A secret set in the environment goes in as `dg.EnvVar`: the run
+    reads it from its own environment, and Dagster never stores or shows the value in a run's configuration."""
+    values = getattr(settings, model.section).model_dump()
+    for name, field in model.model_fields.items():
+        secret = (field.json_schema_extra or {}).get("secret")
+        if secret and settings.origin(model.section, name) == "environment":
+            values[name] = dg.EnvVar(model.variable(name))
+    return values

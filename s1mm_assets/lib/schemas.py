@@ -11,6 +11,83 @@ import pyarrow as pa
 
 _PARTITION_COLUMNS = [pa.field("source", pa.string(), nullable=False), pa.field("month", pa.string(), nullable=False)]
 
+LINK = pa.struct([pa.field("relation", pa.string()), pa.field("scheme", pa.string()), pa.field("value", pa.string())])
+
+# What a partition should hold, as its source lists it, recorded before anything is downloaded (lib/stages/
+# paper_listing.py): one row per listed paper and version.
+LISTINGS = pa.schema(
+    [
+        pa.field("paper_id", pa.string(), nullable=False),
+        *_PARTITION_COLUMNS,
+        pa.field("version", pa.string(), nullable=False),  # "" where only the fetch can tell (PMC, offline backends)
+        # as the source says: available, withdrawn, pending_deposit, no_full_text_link, not_open_access
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("superseded_by", pa.string()),  # a newer version listed in the same month
+        pa.field("title", pa.string()),
+        pa.field("abstract", pa.string()),
+        pa.field("authors", pa.list_(pa.string())),
+        pa.field("categories", pa.list_(pa.string())),
+        pa.field("discipline", pa.string()),
+        pa.field("license", pa.string()),  # as the source states it
+        pa.field("license_id", pa.string()),
+        pa.field("license_allowed", pa.bool_()),  # under `license_policy`, the release policy at listing time
+        pa.field("license_policy", pa.string()),
+        pa.field("doi", pa.string()),
+        pa.field("arxiv_id", pa.string()),
+        pa.field("pmcid", pa.string()),
+        pa.field("pmid", pa.string()),
+        pa.field("submitted", pa.string()),  # ISO date of the first version
+        pa.field("updated", pa.string()),  # ISO date of the version listed
+        pa.field("published", pa.string()),  # ISO date of the journal publication, where known
+        pa.field("url", pa.string()),
+        pa.field("links", pa.list_(LINK)),  # the same work elsewhere, as the source links it
+        pa.field("identifiers", pa.list_(pa.string())),  # normalised work keys (lib/identifiers.py)
+        pa.field("plan_location", pa.string()),  # where the bundle is: URL, s3://bucket/key, file
+        pa.field("plan_kind", pa.string()),  # latex | jats | pdf; "" where the fetch tells
+        pa.field("plan_filename", pa.string()),
+        pa.field("expected_bytes", pa.int64()),
+        pa.field("expected_md5", pa.string()),
+        pa.field("expected_sha256", pa.string()),
+        # found by an earlier listing and not (yet) by the one in progress; a listing that completes drops these
+        pa.field("stale", pa.bool_(), nullable=False),
+    ]
+)
+
+# The latest listing of a partition: where it stands, so an interrupted one resumes (one row per partition).
+LISTING_PROGRESS = pa.schema(
+    [
+        *_PARTITION_COLUMNS,
+        pa.field("backend", pa.string(), nullable=False),  # sample, local or live
+        pa.field("complete", pa.bool_(), nullable=False),  # the listing ran to the end of the month's list
+        pa.field("checkpoint", pa.string()),  # JSON the connector resumes from
+        pa.field("listed", pa.int64()),  # papers this listing found so far
+        pa.field("pages", pa.int32()),
+        pa.field("paper_cap", pa.int32()),  # S1MM_SOURCE_PAPER_CAP it ran under (0: none)
+        pa.field("notes", pa.list_(pa.string())),  # e.g. that a recent month under-counts
+        pa.field("error", pa.string()),  # why the last attempt stopped, when it failed
+    ]
+)
+
+# What happened to each listed paper and version (lib/stages/raw_papers.py), one row per row of `listings`.
+FETCHES = pa.schema(
+    [
+        pa.field("paper_id", pa.string(), nullable=False),
+        *_PARTITION_COLUMNS,
+        pa.field("version", pa.string(), nullable=False),  # as listed
+        # fetched (this run), unchanged (held from an earlier run), superseded, failed, left_out
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("reason", pa.string()),  # why failed or left out: lib/sources/listing.py FAILURE_REASONS, ...
+        pa.field("detail", pa.string()),
+        pa.field("origin", pa.string()),  # the URL, s3://bucket/key or archive member the bytes came from
+        pa.field("fetched_version", pa.string()),  # the version the bytes are (PMC's is known only then)
+        pa.field("sha256", pa.string()),
+        pa.field("bytes", pa.int64()),
+        pa.field("blob_path", pa.string()),
+        pa.field("bundle_filename", pa.string()),
+        pa.field("bundle_kind", pa.string()),  # latex | jats | pdf; NULL when the bundle cannot be opened
+    ]
+)
+
 PAPERS = pa.schema(
     [
         pa.field("paper_id", pa.string(), nullable=False),
@@ -229,6 +306,9 @@ QUARANTINE = pa.schema(
 )
 
 TABLES: dict[str, pa.Schema] = {
+    "listings": LISTINGS,
+    "listing_progress": LISTING_PROGRESS,
+    "fetches": FETCHES,
     "papers": PAPERS,
     "documents": DOCUMENTS,
     "figures": FIGURES,

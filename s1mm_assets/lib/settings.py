@@ -87,12 +87,18 @@ class StorageSettings(SettingsModel):
         return {"home": str(self.home_path()), "lake": self.lake_url(), "dagster_home": str(self.dagster_home_path())}
 
 
+SOURCE_BACKENDS = ("sample", "local", "live")
+
+
 class SourceSettings(SettingsModel):
     section: ClassVar[str] = "sources"
     title: ClassVar[str] = "Where papers come from"
 
     source_backend: str = pydantic.Field(
-        "sample", description="`sample`: the built-in generated corpus; `local`: a folder you bring"
+        "sample",
+        description="`sample`: the built-in generated corpus; `local`: a folder you bring; `live`: the real services "
+        '(arXiv, bioRxiv, medRxiv, ChemRxiv, Nature Communications; see "Real papers"). One backend for every '
+        "source, or a default and per-source choices: `sample,arxiv=live,medrxiv=live`",
     )
     local_root: str = pydantic.Field(
         "",
@@ -100,6 +106,231 @@ class SourceSettings(SettingsModel):
         "each with an optional `<name>.json` metadata sidecar",
     )
     sample_papers: int = pydantic.Field(6, ge=0, description="papers per sample partition")
+    source_paper_cap: int = pydantic.Field(
+        0,
+        ge=0,
+        description="most papers listed and fetched per partition, in the order the source lists them (0: all); "
+        "for a first trial of a real month",
+    )
+    source_checkpoint_every: int = pydantic.Field(
+        200,
+        ge=1,
+        description="listed papers and fetch outcomes are saved to the lake in batches of this many, so an "
+        "interrupted listing or download resumes where it stopped",
+    )
+
+    @pydantic.field_validator("source_backend")
+    @classmethod
+    def _known_backends(cls, value: str) -> str:
+        _parse_backends(value)
+        return value
+
+    def backend_for(self, source: str) -> str:
+        """The backend that provides `source`'s papers: its own choice, else the default."""
+        default, per_source = _parse_backends(self.source_backend)
+        return per_source.get(source, default)
+
+
+def _parse_backends(value: str) -> tuple[str, dict[str, str]]:
+    """(default backend, {source: backend}) of a `sample,arxiv=live` spelling; ValueError naming what is wrong."""
+    from s1mm_assets.lib.sources.base import SOURCES
+
+    default, per_source = "", {}
+    for item in (part.strip() for part in value.split(",")):
+        source, _, backend = (word.strip() for word in item.rpartition("="))
+        if backend not in SOURCE_BACKENDS:
+            raise ValueError(f"unknown source backend {backend!r} in {value!r}; choose {', '.join(SOURCE_BACKENDS)}")
+        if not source:
+            if default:
+                raise ValueError(f"{value!r} names two default backends; give one, and `source=backend` for others")
+            default = backend
+        elif source not in SOURCES:
+            raise ValueError(f"unknown source {source!r} in {value!r}; the sources are {', '.join(SOURCES)}")
+        else:
+            per_source[source] = backend
+    return default or "sample", per_source
+
+
+# Minimum seconds between two requests to one host. arXiv's terms for its APIs (OAI-PMH, export): one request every
+# 3 s and one connection. bioRxiv/medRxiv publish no limit: one a second is what careful harvesters use. Crossref's
+# polite pool (with mailto) was observed at 3 requests a second in 2026. Europe PMC publishes no number: two a
+# second keeps a monthly harvest under a minute. NCBI: 3 a second without an API key.
+_POLITE_INTERVALS = (
+    "oaipmh.arxiv.org=3,export.arxiv.org=3,api.biorxiv.org=1,api.crossref.org=0.34,www.ebi.ac.uk=0.5,"
+    "eutils.ncbi.nlm.nih.gov=0.34,pmc.ncbi.nlm.nih.gov=0.34,www.ncbi.nlm.nih.gov=0.34,chemrxiv.org=1"
+)
+
+
+class HttpSettings(SettingsModel):
+    section: ClassVar[str] = "http"
+    title: ClassVar[str] = "How s1mm talks to the services it harvests (the `live` backend)"
+
+    http_contact_email: str = pydantic.Field(
+        "",
+        description="contact address sent in the User-Agent (and as Crossref's `mailto`): services write to an "
+        "operator instead of blocking them; the `live` backend refuses to start without one",
+    )
+    http_user_agent: str = pydantic.Field(
+        "s1mm/0.1 (figure-caption dataset builder)",
+        description="product token of the User-Agent; the contact address is appended as `mailto:`",
+    )
+    http_rate_limits_enabled: bool = pydantic.Field(
+        True, description="wait between requests to one host; switch off only for local test servers"
+    )
+    http_rate_limits: str = pydantic.Field(
+        _POLITE_INTERVALS, description="minimum seconds between two requests to a host, as `host=seconds,...`"
+    )
+    http_default_min_interval_s: float = pydantic.Field(
+        1.0, ge=0, description="minimum seconds between two requests to a host `S1MM_HTTP_RATE_LIMITS` does not name"
+    )
+    http_single_connection_hosts: str = pydantic.Field(
+        "oaipmh.arxiv.org,export.arxiv.org",
+        description="hosts that allow one connection at a time (comma-separated): their requests never overlap",
+    )
+    http_max_attempts: int = pydantic.Field(6, ge=1, description="attempts per request, the first included")
+    http_backoff_initial_s: float = pydantic.Field(
+        2.0, gt=0, description="first wait after a 429, a 5xx or a lost connection; it doubles each retry"
+    )
+    http_backoff_max_s: float = pydantic.Field(120.0, gt=0, description="longest wait between two attempts")
+    http_backoff_jitter_s: float = pydantic.Field(1.0, ge=0, description="random extra wait added to each backoff")
+    http_retry_after_max_s: float = pydantic.Field(
+        600.0, gt=0, description="longest `Retry-After` honoured; a longer one is capped to this"
+    )
+    http_connect_timeout_s: float = pydantic.Field(10.0, gt=0, description="seconds to establish a connection")
+    http_read_timeout_s: float = pydantic.Field(60.0, gt=0, description="seconds without a byte before giving up")
+
+    @pydantic.field_validator("http_rate_limits")
+    @classmethod
+    def _readable_limits(cls, value: str) -> str:
+        _host_intervals(value)
+        return value
+
+    def user_agent(self) -> str:
+        agent = self.http_user_agent
+        return f"{agent} mailto:{self.http_contact_email}" if self.http_contact_email else agent
+
+    def rate_limits(self) -> dict[str, float]:
+        """Minimum seconds between two requests, by host name."""
+        return _host_intervals(self.http_rate_limits)
+
+    def single_connection_hosts(self) -> frozenset[str]:
+        return frozenset(host.strip() for host in self.http_single_connection_hosts.split(",") if host.strip())
+
+
+def _host_intervals(value: str) -> dict[str, float]:
+    intervals = {}
+    for item in (part.strip() for part in value.split(",") if part.strip()):
+        host, _, seconds = item.partition("=")
+        try:
+            intervals[host.strip()] = float(seconds)
+        except ValueError:
+            raise ValueError(f"{item!r} is not `host=seconds`") from None
+        if not host.strip() or intervals[host.strip()] < 0:
+            raise ValueError(f"{item!r} is not `host=seconds` with seconds >= 0")
+    return intervals
+
+
+class S3Settings(SettingsModel):
+    section: ClassVar[str] = "s3"
+    title: ClassVar[str] = "Object storage the bulk sources publish (requester-pays buckets)"
+
+    s3_endpoint_url: str = pydantic.Field(
+        "", description="S3 endpoint of the source buckets; empty: AWS (set it for a mirror or a test server)"
+    )
+    s3_region: str = pydantic.Field("us-east-1", description="region of the source buckets (all in us-east-1)")
+    s3_access_key_id: str = pydantic.Field(
+        "",
+        description="AWS access key that pays for the requester-pays buckets (arXiv, bioRxiv, medRxiv); empty: "
+        "boto3's usual chain (`AWS_PROFILE`, `~/.aws`, an instance role)",
+    )
+    s3_secret_access_key: str = pydantic.Field(
+        "", description="the secret of `S1MM_S3_ACCESS_KEY_ID`", json_schema_extra={"secret": True}
+    )
+    s3_max_attempts: int = pydantic.Field(5, ge=1, description="attempts per S3 request (botocore standard retries)")
+    s3_resume_attempts: int = pydantic.Field(
+        5, ge=0, description="how often a download broken off mid-stream is resumed with a ranged GET"
+    )
+
+
+class ArxivSettings(SettingsModel):
+    section: ClassVar[str] = "arxiv"
+    title: ClassVar[str] = "arXiv (`live`): OAI-PMH listing, LaTeX sources from the bulk bucket"
+
+    arxiv_oai_url: str = pydantic.Field(
+        "https://oaipmh.arxiv.org/oai", description="OAI-PMH endpoint (the service arXiv moved to in 2025)"
+    )
+    arxiv_oai_set: str = pydantic.Field(
+        "", description="harvest one OAI set only (2025 names, e.g. `cs` or `physics:hep-th`); empty: all of arXiv"
+    )
+    arxiv_eprint_url: str = pydantic.Field(
+        "https://export.arxiv.org/e-print",
+        description="where one e-print is fetched when the bulk tar holds an older version than the listing",
+    )
+    arxiv_eprint_fallback_max: int = pydantic.Field(
+        200, ge=0, description="most e-prints fetched one by one per run; beyond that papers wait for the bulk tars"
+    )
+    arxiv_s3_bucket: str = pydantic.Field("arxiv", description="bucket of the bulk source tars (requester pays)")
+    arxiv_s3_requester_pays: bool = pydantic.Field(
+        True, description="send `RequestPayer=requester` to the bulk bucket (it is requester-pays on AWS)"
+    )
+    arxiv_manifest_key: str = pydantic.Field(
+        "src/arXiv_src_manifest.xml", description="key of the manifest that lists every bulk source tar"
+    )
+    arxiv_max_token_restarts: int = pydantic.Field(
+        20, ge=0, description="how often one listing may restart after an expired resumption token"
+    )
+
+
+class BiorxivSettings(SettingsModel):
+    section: ClassVar[str] = "biorxiv"
+    title: ClassVar[str] = "bioRxiv and medRxiv (`live`): details API listing, MECA packages from S3"
+
+    biorxiv_api_url: str = pydantic.Field("https://api.biorxiv.org", description="base URL of the details API")
+    biorxiv_s3_bucket: str = pydantic.Field("biorxiv-src-monthly", description="bioRxiv's MECA bucket (requester pays)")
+    medrxiv_s3_bucket: str = pydantic.Field("medrxiv-src-monthly", description="medRxiv's MECA bucket (requester pays)")
+    biorxiv_s3_requester_pays: bool = pydantic.Field(
+        True, description="send `RequestPayer=requester` to the MECA buckets (requester-pays on AWS)"
+    )
+    biorxiv_meca_prefix: str = pydantic.Field(
+        "Current_Content/", description="folder of the monthly MECA folders (`<Month>_<YYYY>/`) in the buckets"
+    )
+    biorxiv_meca_months_after: int = pydantic.Field(
+        1,
+        ge=0,
+        description="besides the month's own MECA folder, how many following months' folders are searched (a "
+        "version posted at the end of a month is often deposited in the next)",
+    )
+
+
+class ChemrxivSettings(SettingsModel):
+    section: ClassVar[str] = "chemrxiv"
+    title: ClassVar[str] = "ChemRxiv (`live`): Crossref listing, one PDF per paper"
+
+    chemrxiv_crossref_url: str = pydantic.Field("https://api.crossref.org", description="Crossref REST API base URL")
+    chemrxiv_doi_prefix: str = pydantic.Field("10.26434", description="ChemRxiv's DOI prefix at Crossref")
+    chemrxiv_rows: int = pydantic.Field(1000, ge=1, le=1000, description="items per Crossref page (1000 at most)")
+
+
+class NatureCommunicationsSettings(SettingsModel):
+    section: ClassVar[str] = "nature_communications"
+    title: ClassVar[str] = "Nature Communications (`live`): Europe PMC listing, PMC's open bucket"
+
+    natcomm_europepmc_url: str = pydantic.Field(
+        "https://www.ebi.ac.uk/europepmc/webservices/rest", description="Europe PMC REST API base URL"
+    )
+    natcomm_issn: str = pydantic.Field("2041-1723", description="the journal's ISSN (Nature Communications: online)")
+    natcomm_page_size: int = pydantic.Field(
+        1000, ge=1, le=1000, description="records per Europe PMC page (1000 at most)"
+    )
+    natcomm_pmc_bucket: str = pydantic.Field(
+        "pmc-oa-opendata", description="PMC Cloud Service bucket (open, not requester-pays)"
+    )
+    natcomm_deposit_lag_days: int = pydantic.Field(
+        90,
+        ge=0,
+        description="days after a month's end during which PMC deposits still arrive: a listing run earlier says "
+        "the month may under-count",
+    )
 
 
 class CaptionerSettings(SettingsModel):
@@ -268,6 +499,12 @@ class ExtractionSettings(SettingsModel):
 CONCERNS: tuple[type[SettingsModel], ...] = (
     StorageSettings,
     SourceSettings,
+    HttpSettings,
+    S3Settings,
+    ArxivSettings,
+    BiorxivSettings,
+    ChemrxivSettings,
+    NatureCommunicationsSettings,
     ExtractionSettings,
     CaptionerSettings,
     ScoringSettings,
@@ -282,6 +519,12 @@ class Settings:
 
     storage: StorageSettings = StorageSettings()
     sources: SourceSettings = SourceSettings()
+    http: HttpSettings = HttpSettings()
+    s3: S3Settings = S3Settings()
+    arxiv: ArxivSettings = ArxivSettings()
+    biorxiv: BiorxivSettings = BiorxivSettings()
+    chemrxiv: ChemrxivSettings = ChemrxivSettings()
+    nature_communications: NatureCommunicationsSettings = NatureCommunicationsSettings()
     captioner: CaptionerSettings = CaptionerSettings()
     scoring: ScoringSettings = ScoringSettings()
     release_gate: GateSettings = GateSettings()

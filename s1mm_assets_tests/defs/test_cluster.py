@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 
-import dagster as dg
 import kubernetes
 import pytest
 from dagster_k8s import k8s_job_executor

@@ -12,6 +12,7 @@ from s1mm_assets.lib.sources import SOURCES
 from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, materialized_assets
 
 STAGES = {
+    "paper_listing",
     "raw_papers",
     "figures",
     "contexts",

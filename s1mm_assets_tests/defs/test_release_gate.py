@@ -22,9 +22,9 @@ from s1mm_assets.lib.score import gate
 from s1mm_assets_tests import crafted
 from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, materialized_assets
 
-UPSTREAM = ASSETS[:4]  # raw_papers, figures, contexts, enhanced_captions
+UPSTREAM = ASSETS[:5]  # paper_listing, raw_papers, figures, contexts, enhanced_captions
 # quality_scores (whose step evaluates the checks) and figure_ownership, without the release
-SCORING = [*ASSETS[4:5], figure_ownership]
+SCORING = [*ASSETS[5:6], figure_ownership]
 SOURCE, MONTH = "chemrxiv", "2024-01"
 SMALL = PaperSourceResource(sample_papers=3)
 INVENTED = " Overall the response reached 97.3% at 812 K after 4096 runs, 3.7-fold above the 1.15 mM baseline."

@@ -230,13 +230,13 @@ def test_duplicates_licences_failed_and_ungrounded_captions_are_held_back_with_t
 def _upstream() -> list:
     from s1mm_assets.definitions import ASSETS
 
-    return ASSETS[:4]
+    return ASSETS[:5]  # paper_listing, raw_papers, figures, contexts, enhanced_captions
 
 
 def _downstream() -> list:
     from s1mm_assets.definitions import ASSETS
 
-    return ASSETS[4:]  # quality_scores (with its checks), figure_ownership, release_shards
+    return ASSETS[5:]  # quality_scores (with its checks), figure_ownership, release_shards
 
 
 def test_a_figure_owned_by_an_earlier_month_is_a_duplicate_later_but_not_the_other_way_round(

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from s1mm_assets.defs import resources
@@ -61,11 +62,36 @@ def test_each_resource_takes_its_fields_from_its_settings_model():
         resources.ScoringModelsResource,
     }
     for resource in pairs:
-        model = resource.settings_model
-        assert set(resource.model_fields) == set(model.model_fields), resource.__name__
-        assert resource().settings() == model(), resource.__name__
+        models = resource.settings_models
+        assert set(resource.model_fields) == {name for model in models for name in model.model_fields}, resource
+        assert all(resource().settings_of(model) == model() for model in models), resource.__name__
     changed = resources.CaptionerResource(caption_backend="vllm", vllm_model="m").settings()
     assert (changed.caption_backend, changed.vllm_model) == ("vllm", "m")
+    live = resources.PaperSourceResource(source_backend="sample,arxiv=live", http_contact_email="ops@example.org")
+    assert (live.backend_for("arxiv"), live.backend_for("medrxiv")) == ("live", "sample")
+    assert live.source_settings().http.user_agent().endswith("mailto:ops@example.org")
+
+
+def test_a_source_backend_per_source_and_clear_errors():
+    sources = load_settings({"S1MM_SOURCE_BACKEND": "local, chemrxiv=live ,arxiv=sample"}).sources
+    assert [sources.backend_for(s) for s in ("arxiv", "biorxiv", "chemrxiv")] == ["sample", "local", "live"]
+    assert load_settings({"S1MM_SOURCE_BACKEND": "live"}).sources.backend_for("nature_communications") == "live"
+    for wrong, message in (
+        ("online", "unknown source backend 'online'"),
+        ("sample,pubmed=live", "unknown source 'pubmed'"),
+        ("sample,local", "two default backends"),
+    ):
+        with pytest.raises(SettingsError, match=rf"S1MM_SOURCE_BACKEND \(from environment\): .*{message}"):
+            load_settings({"S1MM_SOURCE_BACKEND": wrong})
+    with pytest.raises(SettingsError, match=r"S1MM_HTTP_RATE_LIMITS .*'api.crossref.org=fast' is not `host=seconds`"):
+        load_settings({"S1MM_HTTP_RATE_LIMITS": "oaipmh.arxiv.org=3,api.crossref.org=fast"})
+
+
+def test_the_s3_secret_reaches_a_run_from_its_environment_never_as_configuration(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("S1MM_S3_SECRET_ACCESS_KEY", "s3cr3t")
+    built = resources.resources_from_settings(load_settings())["paper_source"]
+    assert isinstance(built.s3_secret_access_key, dg.EnvVar) and "s3cr3t" not in repr(built)
+    assert built.process_config_and_initialize().source_settings().s3.s3_secret_access_key == "s3cr3t"
 
 
 def test_s1mm_config_says_where_every_value_came_from(tmp_path: Path):

@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from s1mm_assets.lib.sources.http import HttpSettings
-from s1mm_assets.lib.sources.s3 import S3Settings
+from s1mm_assets.lib.settings import HttpSettings, S3Settings
+from s1mm_assets_tests.sources.months import BUILDERS, LocalMonth
 from s1mm_assets_tests.sources.servers import FixtureHttpServer, S3Server
 
 
@@ -71,3 +71,17 @@ def s3_settings(s3_server: S3Server) -> S3Settings:
         s3_access_key_id=S3Server.access_key,
         s3_secret_access_key=S3Server.secret_key,
     )
+
+
+@pytest.fixture
+def local(http_server, s3_server) -> Iterator:
+    """`local(source)`: that source's month on this test's HTTP server and the session's S3 server."""
+    made: list[LocalMonth] = []
+
+    def build(source: str) -> LocalMonth:
+        made.append(BUILDERS[source](http_server, s3_server))
+        return made[-1]
+
+    yield build
+    for month in made:
+        month.proxy.stop()

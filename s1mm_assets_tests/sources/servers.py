@@ -186,7 +186,8 @@ class S3Server:
 
 
 class DroppingProxy:
-    """A TCP proxy on 127.0.0.1 in front of another local server that can break one response off mid-body.
+    """A TCP proxy on 127.0.0.1 in front of another local server that can break one response off mid-body, and
+    logs the request line of every request it passes on (`requests`).
 
     `drop_next_get(path_fragment, after)` arms it: the next GET whose request line contains `path_fragment`
     gets `after` bytes of its response, then the connection is closed (what a flaky network does to a long
@@ -200,6 +201,7 @@ class DroppingProxy:
         self._armed: tuple[bytes, int] | None = None
         self._lock = threading.Lock()
         self.dropped = 0
+        self.requests: list[str] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -228,6 +230,8 @@ class DroppingProxy:
         try:
             while data := client.recv(65536):
                 with self._lock:
+                    if data.split(b" ", 1)[0] in _METHODS:
+                        self.requests.append(data.split(b"\r\n", 1)[0].decode("latin-1"))
                     if self._armed and data.startswith(b"GET ") and self._armed[0] in data.split(b"\r\n", 1)[0]:
                         budget[0], self._armed = self._armed[1], None
                 upstream.sendall(data)
@@ -251,6 +255,9 @@ class DroppingProxy:
         finally:
             _close(client)
             _close(upstream)
+
+
+_METHODS = {b"GET", b"HEAD", b"PUT", b"POST", b"DELETE"}
 
 
 def _close(connection: socket.socket) -> None:

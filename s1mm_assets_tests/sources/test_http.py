@@ -50,9 +50,7 @@ def test_a_404_is_not_retried(http_server, http_settings, clock):
 
 
 def test_requests_to_one_host_keep_the_minimum_interval(http_server, http_settings, clock):
-    settings = http_settings.model_copy(
-        update={"http_rate_limits_enabled": True, "http_rate_limits": {"127.0.0.1": 3.0}}
-    )
+    settings = http_settings.model_copy(update={"http_rate_limits_enabled": True, "http_rate_limits": "127.0.0.1=3"})
     http_server.route("/api", Reply(body=b"ok"))
     with PoliteClient(settings, clock=clock) as client:
         for _ in range(3):

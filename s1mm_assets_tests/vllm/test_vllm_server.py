@@ -29,7 +29,7 @@ from s1mm_assets_tests.vllm_support.vllm_process import VllmServer, request_coun
 pytestmark = pytest.mark.vllm
 
 MAX_TOKENS = 24
-UP_TO_CAPTIONS = ASSETS[:4]  # raw_papers, figures, contexts, enhanced_captions
+UP_TO_CAPTIONS = ASSETS[:5]  # paper_listing, raw_papers, figures, contexts, enhanced_captions
 
 
 def _captioner(server: VllmServer, **overrides) -> CaptionerResource:
@@ -85,7 +85,7 @@ def test_every_figure_gets_one_consistent_record_and_a_rerun_asks_nothing(vllm_s
 
     table = lake.local_path("tables/captions/source=arxiv/month=2024-01/data.parquet")
     first = table.read_bytes()
-    rerun = materialize_partition("arxiv", "2024-01", selection=[ASSETS[3]], captioner=_captioner(vllm_server))
+    rerun = materialize_partition("arxiv", "2024-01", selection=[ASSETS[4]], captioner=_captioner(vllm_server))
     assert rerun.success
     assert _served(vllm_server) - before == asked  # the server saw no new request
     metadata = _caption_metadata(rerun)

@@ -34,8 +34,8 @@ from typing import Any
 
 import httpx
 from lxml import etree
-from pydantic import BaseModel, Field
 
+from s1mm_assets.lib.settings import ArxivSettings
 from s1mm_assets.lib.sources import listing
 from s1mm_assets.lib.sources.http import HttpFailure, PoliteClient, TransientBody
 from s1mm_assets.lib.sources.integrity import Expected, IntegrityError, sha256_of
@@ -50,36 +50,6 @@ _NEW_ID = re.compile(r"^(\d{4})\.(\d{4,5})$")
 _OLD_ID = re.compile(r"^([a-z-]+(?:\.[A-Z]{2})?)/(\d{4})(\d{3})$")
 _MEMBER = re.compile(r"^(?:\d{4}/)?(?P<stem>.+?)\.(?P<ext>gz|pdf|tar)$")
 _MAX_MEMBER_BYTES = 1 << 30
-
-
-class ArxivSettings(BaseModel):
-    """The arXiv connector (environment variables S1MM_ARXIV_*)."""
-
-    arxiv_oai_url: str = Field(
-        default="https://oaipmh.arxiv.org/oai", description="OAI-PMH endpoint (the service arXiv moved to in 2025)."
-    )
-    arxiv_oai_set: str = Field(
-        default="", description="Restrict the harvest to one OAI set (2025 names, e.g. `cs` or `physics:hep-th`)."
-    )
-    arxiv_eprint_url: str = Field(
-        default="https://export.arxiv.org/e-print",
-        description="Where one e-print is fetched when the bulk tar holds an older version than the listing.",
-    )
-    arxiv_eprint_fallback_max: int = Field(
-        default=200,
-        ge=0,
-        description="Most e-prints fetched one by one in one fetch call; beyond that papers wait for the bulk tars.",
-    )
-    arxiv_s3_bucket: str = Field(default="arxiv", description="Bucket of the bulk source tars (requester pays).")
-    arxiv_s3_requester_pays: bool = Field(
-        default=True, description="Send RequestPayer=requester to the bulk bucket (it is requester-pays on AWS)."
-    )
-    arxiv_manifest_key: str = Field(
-        default="src/arXiv_src_manifest.xml", description="Key of the manifest that lists every bulk source tar."
-    )
-    arxiv_max_token_restarts: int = Field(
-        default=20, ge=0, description="How often one listing may restart after an expired resumption token."
-    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +77,9 @@ class ArxivConnector:
         self.settings = settings
         self.client = client
         self.store = store
+
+    def close(self) -> None:
+        self.client.close()
 
     # ---- listing -------------------------------------------------------------------------------------------
 

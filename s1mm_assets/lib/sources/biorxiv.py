@@ -32,8 +32,8 @@ from typing import Any, Literal
 
 import httpx
 from lxml import etree
-from pydantic import BaseModel, Field
 
+from s1mm_assets.lib.settings import BiorxivSettings
 from s1mm_assets.lib.sources import listing
 from s1mm_assets.lib.sources.http import ErrorBody, PoliteClient, TransientBody
 from s1mm_assets.lib.sources.integrity import Expected, IntegrityError
@@ -48,26 +48,6 @@ _ITEM_VERSION = re.compile(r"v(\d+)$")
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
-class BiorxivSettings(BaseModel):
-    """The bioRxiv and medRxiv connectors (environment variables S1MM_BIORXIV_*, S1MM_MEDRXIV_*)."""
-
-    biorxiv_api_url: str = Field(default="https://api.biorxiv.org", description="Base URL of the details API.")
-    biorxiv_s3_bucket: str = Field(default="biorxiv-src-monthly", description="bioRxiv MECA bucket (requester pays).")
-    medrxiv_s3_bucket: str = Field(default="medrxiv-src-monthly", description="medRxiv MECA bucket (requester pays).")
-    biorxiv_s3_requester_pays: bool = Field(
-        default=True, description="Send RequestPayer=requester to the MECA buckets (requester-pays on AWS)."
-    )
-    biorxiv_meca_prefix: str = Field(
-        default="Current_Content/", description="Folder of the monthly MECA folders (`<Month>_<YYYY>/`) in the buckets."
-    )
-    biorxiv_meca_months_after: int = Field(
-        default=1,
-        ge=0,
-        description="Besides the month's own MECA folder, how many following months' folders to search "
-        "(a version posted at the end of a month is often deposited in the next).",
-    )
-
-
 class BiorxivConnector:
     """Lists and fetches one of the two servers; `server` is "biorxiv" or "medrxiv"."""
 
@@ -78,6 +58,9 @@ class BiorxivConnector:
         self.settings = settings
         self.client = client
         self.store = store
+
+    def close(self) -> None:
+        self.client.close()
 
     # ---- listing -------------------------------------------------------------------------------------------
 

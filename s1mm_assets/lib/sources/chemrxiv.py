@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 from lxml import html
-from pydantic import BaseModel, Field
 
+from s1mm_assets.lib.settings import ChemrxivSettings
 from s1mm_assets.lib.sources import listing
 from s1mm_assets.lib.sources.http import ErrorBody, HttpFailure, PoliteClient, TransientBody
 from s1mm_assets.lib.sources.integrity import IntegrityError
@@ -36,20 +36,15 @@ _DOI_FORMS = (
 )
 
 
-class ChemrxivSettings(BaseModel):
-    """The ChemRxiv connector (environment variables S1MM_CHEMRXIV_*)."""
-
-    chemrxiv_crossref_url: str = Field(default="https://api.crossref.org", description="Crossref REST API base URL.")
-    chemrxiv_doi_prefix: str = Field(default="10.26434", description="ChemRxiv's DOI prefix at Crossref.")
-    chemrxiv_rows: int = Field(default=1000, ge=1, le=1000, description="Items per Crossref page (1000 at most).")
-
-
 class ChemrxivConnector:
     source = SOURCE
 
     def __init__(self, settings: ChemrxivSettings, client: PoliteClient):
         self.settings = settings
         self.client = client
+
+    def close(self) -> None:
+        self.client.close()
 
     def list_month(
         self,

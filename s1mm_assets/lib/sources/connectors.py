@@ -7,15 +7,22 @@ from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel
-
-from s1mm_assets.lib.sources.arxiv import ArxivConnector, ArxivSettings
-from s1mm_assets.lib.sources.biorxiv import BiorxivConnector, BiorxivSettings
-from s1mm_assets.lib.sources.chemrxiv import ChemrxivConnector, ChemrxivSettings
-from s1mm_assets.lib.sources.http import Clock, HttpSettings, PoliteClient
+from s1mm_assets.lib.settings import (
+    ArxivSettings,
+    BiorxivSettings,
+    ChemrxivSettings,
+    HttpSettings,
+    NatureCommunicationsSettings,
+    S3Settings,
+    SettingsModel,
+)
+from s1mm_assets.lib.sources.arxiv import ArxivConnector
+from s1mm_assets.lib.sources.biorxiv import BiorxivConnector
+from s1mm_assets.lib.sources.chemrxiv import ChemrxivConnector
+from s1mm_assets.lib.sources.http import Clock, PoliteClient
 from s1mm_assets.lib.sources.listing import FetchOutcome, Have, ListedPaper, ListingPage
-from s1mm_assets.lib.sources.nature_communications import NatureCommunicationsConnector, NatureCommunicationsSettings
-from s1mm_assets.lib.sources.s3 import S3Settings, S3Store
+from s1mm_assets.lib.sources.nature_communications import NatureCommunicationsConnector
+from s1mm_assets.lib.sources.s3 import S3Store
 
 
 class Connector(Protocol):
@@ -34,8 +41,10 @@ class Connector(Protocol):
         self, papers: Iterable[ListedPaper], *, have: Have | Collection[str] | None = None, workdir: Path | None = None
     ) -> Iterator[FetchOutcome]: ...
 
+    def close(self) -> None: ...
 
-SETTINGS_BY_SOURCE: dict[str, type[BaseModel]] = {
+
+SETTINGS_BY_SOURCE: dict[str, type[SettingsModel]] = {
     "arxiv": ArxivSettings,
     "biorxiv": BiorxivSettings,
     "medrxiv": BiorxivSettings,
@@ -46,7 +55,7 @@ SETTINGS_BY_SOURCE: dict[str, type[BaseModel]] = {
 
 def open_connector(
     source: str,
-    settings: BaseModel,
+    settings: SettingsModel,
     *,
     http: HttpSettings,
     s3: S3Settings | None = None,
@@ -54,7 +63,7 @@ def open_connector(
 ) -> Connector:
     """The connector of `source` with its own settings (the model SETTINGS_BY_SOURCE names) and the shared ones.
 
-    The caller closes `connector.client` when done (or uses the connector inside `with connector.client:`).
+    The caller closes the connector when done (`connector.close()`: its HTTP client's connections).
     """
     expected = SETTINGS_BY_SOURCE.get(source)
     if expected is None:

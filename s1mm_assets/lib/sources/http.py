@@ -26,70 +26,11 @@ from urllib.parse import urlsplit
 
 import httpx
 import tenacity
-from pydantic import BaseModel, Field
 
+from s1mm_assets.lib.settings import HttpSettings
 from s1mm_assets.lib.sources.integrity import DownloadedFile, Expected, HashingSink
 
 _RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class HttpSettings(BaseModel):
-    """How s1mm talks to the services it harvests (environment variables S1MM_HTTP_*)."""
-
-    http_contact_email: str = Field(
-        default="",
-        description="Contact address sent in the User-Agent (and as Crossref's `mailto`); services ask for one "
-        "so they can reach an operator instead of blocking them. Set it before a real harvest.",
-    )
-    http_user_agent: str = Field(
-        default="s1mm/0.1 (figure-caption dataset builder)",
-        description="Product token of the User-Agent; the contact address is appended as `mailto:`.",
-    )
-    http_rate_limits_enabled: bool = Field(
-        default=True, description="Wait between requests to the same host. Switch off only for local test servers."
-    )
-    http_rate_limits: dict[str, float] = Field(
-        default={
-            # arXiv Terms of Use for its APIs (OAI-PMH, export): one request every 3 s, one connection.
-            "oaipmh.arxiv.org": 3.0,
-            "export.arxiv.org": 3.0,
-            # bioRxiv/medRxiv publish no limit; one request a second is what careful harvesters use.
-            "api.biorxiv.org": 1.0,
-            # Crossref polite pool (with mailto): list queries observed at 3 requests a second in 2026.
-            "api.crossref.org": 0.34,
-            # Europe PMC publishes no number; two requests a second keeps a monthly harvest under a minute.
-            "www.ebi.ac.uk": 0.5,
-            # NCBI: 3 requests a second without an API key.
-            "eutils.ncbi.nlm.nih.gov": 0.34,
-            "pmc.ncbi.nlm.nih.gov": 0.34,
-            "www.ncbi.nlm.nih.gov": 0.34,
-            "chemrxiv.org": 1.0,
-        },
-        description="Minimum seconds between two requests to a host, by host name.",
-    )
-    http_default_min_interval_s: float = Field(
-        default=1.0, description="Minimum seconds between two requests to a host not named in http_rate_limits."
-    )
-    http_single_connection_hosts: list[str] = Field(
-        default=["oaipmh.arxiv.org", "export.arxiv.org"],
-        description="Hosts that allow one connection at a time: their requests never overlap, even from threads.",
-    )
-    http_max_attempts: int = Field(default=6, ge=1, description="Attempts per request, the first included.")
-    http_backoff_initial_s: float = Field(default=2.0, gt=0, description="First backoff wait; it doubles each retry.")
-    http_backoff_max_s: float = Field(default=120.0, gt=0, description="Longest backoff wait between two attempts.")
-    http_backoff_jitter_s: float = Field(default=1.0, ge=0, description="Random extra wait added to each backoff.")
-    http_retry_after_max_s: float = Field(
-        default=600.0, gt=0, description="Longest `Retry-After` honoured; a longer one is capped to this."
-    )
-    http_connect_timeout_s: float = Field(default=10.0, gt=0, description="Seconds to establish a connection.")
-    http_read_timeout_s: float = Field(default=60.0, gt=0, description="Seconds without a byte before giving up.")
-
-    def user_agent(self) -> str:
-        return (
-            f"{self.http_user_agent} mailto:{self.http_contact_email}"
-            if self.http_contact_email
-            else (self.http_user_agent)
-        )
 
 
 class Clock(Protocol):
@@ -184,6 +125,8 @@ class PoliteClient:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.stats = TransferStats()
+        self._intervals = settings.rate_limits()
+        self._single_connection = settings.single_connection_hosts()
         self._gates: dict[str, _HostGate] = {}
         self._gates_lock = threading.Lock()
         self._client = httpx.Client(
@@ -307,10 +250,10 @@ class PoliteClient:
         with self._gates_lock:
             gate = self._gates.get(host)
             if gate is None:
-                interval = self.settings.http_rate_limits.get(host, self.settings.http_default_min_interval_s)
+                interval = self._intervals.get(host, self.settings.http_default_min_interval_s)
                 if not self.settings.http_rate_limits_enabled:
                     interval = 0.0
-                gate = _HostGate(interval, host in self.settings.http_single_connection_hosts)
+                gate = _HostGate(interval, host in self._single_connection)
                 self._gates[host] = gate
         return _Gated(gate, self)
 

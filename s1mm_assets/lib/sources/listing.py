@@ -263,5 +263,19 @@ def triage(
     return outcomes, wanted
 
 
+def newer_versions(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """For each (paper_id, version) of which a newer version is listed too, that newer version."""
+    keys = list(keys)
+    newest: dict[str, str] = {}
+    for paper_id, version in keys:
+        if paper_id not in newest or _version_number(version) > _version_number(newest[paper_id]):
+            newest[paper_id] = version
+    return {
+        (paper_id, version): newest[paper_id]
+        for paper_id, version in keys
+        if _version_number(newest[paper_id]) > _version_number(version)
+    }
+
+
 def _version_number(version: str) -> int:
     return int(version) if version.isdigit() else 0

@@ -16,7 +16,7 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from s1mm_assets.lib.sources.base import PaperBundle, PaperMetadata, PaperSourceBackend
+from s1mm_assets.lib.sources.base import CatalogEntry, PaperBundle, PaperMetadata, PaperSourceBackend
 from s1mm_assets.lib.text import valid_text
 
 _SIDECAR = ".json"
@@ -31,7 +31,7 @@ class LocalFolderSource(PaperSourceBackend):
     def __init__(self, root: str | Path):
         self.root = Path(root).expanduser()
 
-    def papers(self, source: str, month: str) -> Iterator[PaperBundle]:
+    def catalog(self, source: str, month: str) -> Iterator[CatalogEntry]:
         folder = self.root / source / month
         if not folder.is_dir():
             return
@@ -43,18 +43,13 @@ class LocalFolderSource(PaperSourceBackend):
             metadata = _sidecar(entry)
             stem = valid_text(_PAPER_SUFFIX.sub("", entry.name))  # a name that is not UTF-8 fits no table
             paper_id = metadata.pop("paper_id", None) or f"{source}:{stem}"
-            if entry.is_dir():
-                filename, content = f"{valid_text(entry.name)}.tar", _tar_folder(entry)
-            else:
-                filename, content = valid_text(entry.name), entry.read_bytes()
-            yield PaperBundle(
-                paper_id=paper_id,
-                source=source,
-                month=month,
-                filename=filename,
-                content=content,
-                metadata=PaperMetadata.from_dict(metadata),
-            )
+            filename = valid_text(f"{entry.name}.tar" if entry.is_dir() else entry.name)
+            yield CatalogEntry(paper_id, filename, str(entry), PaperMetadata.from_dict(metadata))
+
+    def bundle(self, source: str, month: str, entry: CatalogEntry) -> PaperBundle:
+        path = Path(entry.location)
+        content = _tar_folder(path) if path.is_dir() else path.read_bytes()
+        return PaperBundle(entry.paper_id, source, month, entry.filename, content, entry.metadata)
 
 
 def _sidecar(entry: Path) -> dict:

@@ -27,8 +27,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from pydantic import BaseModel, Field
 
+from s1mm_assets.lib.settings import NatureCommunicationsSettings
 from s1mm_assets.lib.sources import listing
 from s1mm_assets.lib.sources.http import ErrorBody, PoliteClient, TransientBody
 from s1mm_assets.lib.sources.integrity import Expected, IntegrityError, sha256_of
@@ -39,29 +39,6 @@ from s1mm_assets.lib.sources.sample.archives import tar_gz
 SOURCE = "nature_communications"
 
 
-class NatureCommunicationsSettings(BaseModel):
-    """The Nature Communications connector (environment variables S1MM_NATCOMM_*)."""
-
-    natcomm_europepmc_url: str = Field(
-        default="https://www.ebi.ac.uk/europepmc/webservices/rest", description="Europe PMC REST API base URL."
-    )
-    natcomm_issn: str = Field(
-        default="2041-1723", description="The journal's ISSN (Nature Communications: online only)."
-    )
-    natcomm_page_size: int = Field(
-        default=1000, ge=1, le=1000, description="Records per Europe PMC page (1000 at most)."
-    )
-    natcomm_pmc_bucket: str = Field(
-        default="pmc-oa-opendata", description="PMC Cloud Service bucket (open, not requester-pays)."
-    )
-    natcomm_deposit_lag_days: int = Field(
-        default=90,
-        ge=0,
-        description="Days after a month's end during which PMC deposits are still arriving: a listing run "
-        "earlier says the month may under-count.",
-    )
-
-
 class NatureCommunicationsConnector:
     source = SOURCE
 
@@ -69,6 +46,9 @@ class NatureCommunicationsConnector:
         self.settings = settings
         self.client = client
         self.store = store
+
+    def close(self) -> None:
+        self.client.close()
 
     def list_month(
         self,

@@ -18,8 +18,8 @@ import boto3
 import botocore
 import botocore.config
 import botocore.exceptions
-from pydantic import BaseModel, Field, SecretStr
 
+from s1mm_assets.lib.settings import S3Settings
 from s1mm_assets.lib.sources.integrity import DownloadedFile, Expected, HashingSink
 
 _CHUNK = 1 << 20
@@ -33,23 +33,6 @@ _STREAM_ERRORS = (
     botocore.exceptions.EndpointConnectionError,
     ConnectionError,
 )
-
-
-class S3Settings(BaseModel):
-    """Access to the buckets the bulk sources publish (environment variables S1MM_S3_*)."""
-
-    s3_endpoint_url: str | None = Field(
-        default=None, description="S3 endpoint; unset means AWS. Tests and mirrors point it elsewhere."
-    )
-    s3_region: str = Field(default="us-east-1", description="Region of the source buckets (all in us-east-1).")
-    s3_access_key_id: str = Field(
-        default="", description="Access key for the requester-pays buckets (arXiv, bioRxiv, medRxiv): AWS bills it."
-    )
-    s3_secret_access_key: SecretStr = Field(default=SecretStr(""), description="Secret for s3_access_key_id.")
-    s3_max_attempts: int = Field(default=5, ge=1, description="Attempts per S3 request (botocore standard retries).")
-    s3_resume_attempts: int = Field(
-        default=5, ge=0, description="How often a download broken off mid-stream is resumed with a ranged GET."
-    )
 
 
 class S3Failure(RuntimeError):
@@ -93,10 +76,14 @@ class S3Store:
         if settings.s3_access_key_id and not anonymous:
             credentials = {
                 "aws_access_key_id": settings.s3_access_key_id,
-                "aws_secret_access_key": settings.s3_secret_access_key.get_secret_value(),
+                "aws_secret_access_key": settings.s3_secret_access_key,
             }
         self._client = boto3.session.Session().client(
-            "s3", endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region, config=config, **credentials
+            "s3",
+            endpoint_url=settings.s3_endpoint_url or None,
+            region_name=settings.s3_region,
+            config=config,
+            **credentials,
         )
 
     def uri(self, key: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from s1mm_assets.lib.settings import SourceSettings
-from s1mm_assets.lib.sources.base import SOURCES, PaperBundle, PaperMetadata, PaperSourceBackend
+from s1mm_assets.lib.sources.base import SOURCES, CatalogEntry, PaperBundle, PaperMetadata, PaperSourceBackend
 from s1mm_assets.lib.sources.sample.expected import GeneratedPaper
 from s1mm_assets.lib.sources.sample.identity import CC_BY_ARXIV, CC_BY_PREPRINT, Identity, identity_for
 from s1mm_assets.lib.sources.sample.jats import write_meca_bundle, write_pmc_bundle
@@ -44,18 +44,21 @@ class SampleSource(PaperSourceBackend):
             raise ValueError("papers_per_partition must not be negative")
         self.papers_per_partition = papers_per_partition
 
-    def papers(self, source: str, month: str) -> Iterator[PaperBundle]:
+    def catalog(self, source: str, month: str) -> Iterator[CatalogEntry]:
+        """The partition's papers planned (identity, title, abstract...) but not written: a fraction of the cost."""
         for index in range(self.papers_per_partition):
-            yield self.generate_paper(source, month, index).bundle
+            _, identity, content = _planned(source, month, index)
+            yield CatalogEntry(identity.paper_id, identity.filename, str(index), _metadata(content, identity))
+
+    def bundle(self, source: str, month: str, entry: CatalogEntry) -> PaperBundle:
+        return self.generate_paper(source, month, int(entry.location)).bundle
 
     def generate(self, source: str, month: str) -> list[GeneratedPaper]:
         """Every paper of the partition with the ground truth about its figures."""
         return [self.generate_paper(source, month, index) for index in range(self.papers_per_partition)]
 
     def generate_paper(self, source: str, month: str, index: int) -> GeneratedPaper:
-        rng, identity, content = _plan(source, month, index)
-        if (source, index) in (SHARED_FIGURE.owner, SHARED_FIGURE.copy):
-            identity, content = SHARED_FIGURE.plant(source, month, identity, content)
+        rng, identity, content = _planned(source, month, index)
         if source == "arxiv":
             content_bytes, figures = write_latex_bundle(content, identity, rng)
         elif source in ("biorxiv", "medrxiv"):
@@ -80,6 +83,14 @@ def _plan(source: str, month: str, index: int) -> tuple[np.random.Generator, Ide
     topic = topics[int(topic_order[index % len(topics)])]
     identity = identity_for(source, month, index, rng)
     return rng, identity, plan_paper(source, topic, rng, _features(source, month, index))
+
+
+def _planned(source: str, month: str, index: int) -> tuple[np.random.Generator, Identity, PaperContent]:
+    """`_plan`, with the figure shared across sources planted where it belongs."""
+    rng, identity, content = _plan(source, month, index)
+    if (source, index) in (SHARED_FIGURE.owner, SHARED_FIGURE.copy):
+        identity, content = SHARED_FIGURE.plant(source, month, identity, content)
+    return rng, identity, content
 
 
 @dataclasses.dataclass(frozen=True)
