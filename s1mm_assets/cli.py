@@ -1,5 +1,5 @@
-"""The `s1mm` command: run partitions, query the lake with SQL, verify releases, extract figures from files, show
-the effective settings."""
+"""The `s1mm` command: run partitions, serve the Dagster UI, query the lake with SQL, verify releases, extract figures
+from files, show the effective settings."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import datetime
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from s1mm_assets.lib.analytics import format_rows, query
 from s1mm_assets.lib.lake import Lake, PartitionMissing, is_temporary
+from s1mm_assets.lib.progress import track
+from s1mm_assets.lib.release.dataset import is_dataset_folder, release_folders, verify_dataset
 from s1mm_assets.lib.release.manifest import MANIFEST_NAME, verify_release
 from s1mm_assets.lib.settings import SettingsError, load_settings, project_root
 from s1mm_assets.lib.sources import SOURCES
@@ -25,7 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="s1mm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    sql = commands.add_parser("sql", help="run a SQL query over the lake's tables (DuckDB)")
+    sql = commands.add_parser(
+        "sql", help="run a SQL query over the lake's views (the DuckDB file that `duckdb $S1MM_HOME/s1mm.duckdb` opens)"
+    )
     sql.add_argument("query")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
@@ -35,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     materialize = commands.add_parser("materialize", help="run the whole pipeline for partitions")
     materialize.add_argument("--source", action="append", choices=SOURCES, help="default: every source")
     materialize.add_argument("--month", action="append", required=True, help="YYYY-MM; repeatable")
+    materialize.add_argument(
+        "--no-report", action="store_true", help="do not refresh the dataset report after the partitions"
+    )
 
     demo = commands.add_parser("demo", help="materialize the sample partitions of the last complete months")
     demo.add_argument("--months", type=int, default=DEMO_MONTHS)
@@ -45,6 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract.add_argument("paths", nargs="+", type=Path, help="bundles (.tar.gz, .zip, .pdf, .xml, ...) or folders")
     extract.add_argument("--out", type=Path, default=Path("s1mm-extract"), help="where the images are written")
     extract.add_argument("--dpi", type=int, default=150, help="resolution of rendered PDF and vector figures")
+
+    serve = commands.add_parser(
+        "serve", help="the Dagster UI (and its daemon) on what is materialized; Ctrl-C stops it"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
 
     config = commands.add_parser("config", help="print the effective settings and where each value came from")
     config.add_argument("--format", choices=("table", "json", "toml", "markdown"), default="table")
@@ -70,13 +85,16 @@ def _run_command(arguments: argparse.Namespace) -> int:
         print(describe(load_settings(), arguments.format))
         return 0
     if arguments.command == "materialize":
-        return _materialize(arguments.source or list(SOURCES), [_month(value) for value in arguments.month])
+        months = [_month(value) for value in arguments.month]
+        return _materialize(arguments.source or list(SOURCES), months, report=not arguments.no_report)
+    if arguments.command == "serve":
+        return _serve(arguments.host, arguments.port)
     return _demo(arguments.months)
 
 
 def _sql(sql: str, output_format: str) -> int:
     try:
-        columns, rows = query(_lake(), sql)
+        columns, rows = query(_lake(), sql, load_settings().storage.duckdb_path())
     except Exception as error:  # noqa: BLE001 - DuckDB raises many error classes; the user needs the message
         print(f"s1mm sql: {error}", file=sys.stderr)
         return 2
@@ -85,31 +103,41 @@ def _sql(sql: str, output_format: str) -> int:
 
 
 def _verify(path: Path) -> int:
-    folders = (
-        sorted(
+    """A dataset folder (its manifest of manifests, then every release), one release folder, or every release below
+    a folder."""
+    failed = 0
+    if is_dataset_folder(path):
+        problems = verify_dataset(path)
+        failed += _print_outcome(path, problems, lambda manifest: f"dataset of {manifest['n_releases']} releases")
+        folders = release_folders(path)
+    elif (path / MANIFEST_NAME).exists() or not path.is_dir():
+        folders = [path]
+    else:
+        folders = sorted(
             {
                 manifest.parent
                 for manifest in path.rglob(MANIFEST_NAME)
-                if not any(is_temporary(part) for part in manifest.parts)
+                if not any(is_temporary(part) for part in manifest.parts) and not is_dataset_folder(manifest.parent)
             }
-        )
-        if path.is_dir()
-        else []
-    )
-    if (path / MANIFEST_NAME).exists() or not folders:
-        folders = [path]
-    failed = 0
-    for folder in folders:
+        ) or [path]
+    for folder in track(folders, "verifying releases"):
         problems = verify_release(folder, _recorded_manifest_sha256(folder))
-        if problems:
-            failed += 1
-            print(f"FAILED {folder}")
-            for problem in problems:
-                print(f"  {problem}")
-        else:
-            manifest = json.loads((folder / MANIFEST_NAME).read_bytes())
-            print(f"OK {folder}: {len(manifest['files'])} files, {manifest.get('n_samples', '?')} samples")
+        failed += _print_outcome(
+            folder,
+            problems,
+            lambda manifest: f"{len(manifest['files'])} files, {manifest.get('n_samples', '?')} samples",
+        )
     return 1 if failed else 0
+
+
+def _print_outcome(folder: Path, problems: list, describe) -> int:
+    if problems:
+        print(f"FAILED {folder}")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    print(f"OK {folder}: {describe(json.loads((folder / MANIFEST_NAME).read_bytes()))}", flush=True)
+    return 0
 
 
 def _recorded_manifest_sha256(folder: Path) -> str | None:
@@ -165,33 +193,39 @@ def _month(value: str) -> str:
         raise SystemExit(f"s1mm: month must look like 2024-03, got {value!r}") from None
 
 
-def _materialize(sources: Sequence[str], months: Sequence[str]) -> int:
+def _materialize(sources: Sequence[str], months: Sequence[str], report: bool = True) -> int:
     import dagster as dg
 
     from s1mm_assets.definitions import defs
+    from s1mm_assets.defs.jobs import DATASET_REPORT_JOB, PIPELINE_JOB
     from s1mm_assets.defs.partitions import partition_key
 
     prepare_dagster_home()
-    job = defs.resolve_job_def("s1mm_pipeline")
+    job = defs.resolve_job_def(PIPELINE_JOB)
     # Step-by-step event logs stay in the instance (and the UI); the terminal gets one line per partition.
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     failures = 0
+    partitions = [(month, source) for month in months for source in sources]
     with dg.DagsterInstance.get() as instance:
-        for month in months:
-            for source in sources:
-                key = str(partition_key(source, month))
-                result = job.execute_in_process(
-                    partition_key=key, instance=instance, raise_on_error=False, run_config=quiet
-                )
-                failed_checks = [
-                    evaluation.check_name
-                    for evaluation in result.get_asset_check_evaluations()
-                    if not evaluation.passed
-                ]
-                status = "ok" if result.success and not failed_checks else "FAILED"
-                detail = f" (failed checks: {', '.join(failed_checks)})" if failed_checks else ""
-                print(f"{status:6} {key:32} run {result.run_id}{detail}", flush=True)
-                failures += status != "ok"
+        for month, source in track(partitions, "materializing partitions"):
+            key = str(partition_key(source, month))
+            result = job.execute_in_process(
+                partition_key=key, instance=instance, raise_on_error=False, run_config=quiet
+            )
+            failed_checks = [
+                evaluation.check_name for evaluation in result.get_asset_check_evaluations() if not evaluation.passed
+            ]
+            status = "ok" if result.success and not failed_checks else "FAILED"
+            detail = f" (failed checks: {', '.join(failed_checks)})" if failed_checks else ""
+            print(f"{status:6} {key:32} run {result.run_id}{detail}", flush=True)
+            failures += status != "ok"
+        if report:
+            result = defs.resolve_job_def(DATASET_REPORT_JOB).execute_in_process(
+                instance=instance, raise_on_error=False, run_config=quiet
+            )
+            status = "ok" if result.success else "FAILED"
+            print(f"{status:6} {'dataset_report':32} run {result.run_id}", flush=True)
+            failures += not result.success
     return 1 if failures else 0
 
 
@@ -218,7 +252,9 @@ def _demo(months: int) -> int:
         f"Quarantined: {quarantined[0][0]} items, by reason: "
         '.venv/bin/s1mm sql "select stage, reason, count(*) from quarantine group by all"'
     )
-    print('Try:  .venv/bin/s1mm sql "select source, count(*) as figures from figures group by source order by source"')
+    print(f"Dataset card and charts: {lake.path('releases/README.md')}, {lake.path('releases/charts')}")
+    print('Try:  .venv/bin/s1mm sql "select * from partition_summary order by source, month"')
+    print(f"      duckdb {load_settings().storage.duckdb_path()}   (any DuckDB client opens the same views)")
     print(f"      .venv/bin/s1mm verify {lake.path('releases')}")
     return status
 
@@ -231,7 +267,59 @@ def prepare_dagster_home() -> Path:
     template = project_root() / "deployment" / "local" / "dagster.yaml"
     if not (home / "dagster.yaml").exists() and template.exists():
         shutil.copyfile(template, home / "dagster.yaml")
+    _show_automation_as_on(home)
     return home
+
+
+def _show_automation_as_on(home: Path) -> None:
+    """The UI's "Auto-materialize off/on" badge reads a switch from before automation ran as sensors, off until
+    someone turns it on; our automation is the `release_automation` sensor, which that switch does not stop. Turned
+    on once, so the badge says what happens. Turning the sensor off in the UI (Automation) is what stops it."""
+    import dagster as dg
+    from dagster._daemon.asset_daemon import get_auto_materialize_paused, set_auto_materialize_paused
+
+    marker = home / ".automation-badge-on"
+    if marker.exists():
+        return
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        if get_auto_materialize_paused(instance):
+            set_auto_materialize_paused(instance, False)
+    marker.touch()
+
+
+def _serve(host: str, port: int) -> int:
+    """`dagster dev` on the project's workspace. Ctrl-C (or SIGTERM) shuts it down through its shutdown pipe, so
+    the webserver, daemon and code server stop cleanly and the command exits 0, rather than each process catching
+    the interrupt on its own ("Aborted!", a non-zero exit that `make` reports as an error)."""
+    from dagster_shared.ipc import get_ipc_shutdown_pipe, send_ipc_shutdown_message
+
+    prepare_dagster_home()
+    read_fd, write_fd = get_ipc_shutdown_pipe()
+    command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", "workspace.yaml"]
+    command += ["-h", host, "-p", str(port), "--shutdown-pipe", str(read_fd)]
+    print(f"Dagster UI on http://{host}:{port} (Ctrl-C stops it)", flush=True)
+    # its own session: a Ctrl-C typed in this terminal reaches this process only, which then stops it as a whole
+    process = subprocess.Popen(command, cwd=project_root(), pass_fds=[read_fd], start_new_session=True)
+    os.close(read_fd)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+        print("Stopping the Dagster UI ...", flush=True)
+        send_ipc_shutdown_message(write_fd)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            return 1
+        print("Stopped.", flush=True)
+        return 0
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
 
 
 # Commands that only read and print: nothing of theirs needs Python's shutdown.

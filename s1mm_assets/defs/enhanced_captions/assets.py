@@ -2,6 +2,7 @@ import dagster as dg
 
 from s1mm_assets.defs.cluster import caption_step_tags
 from s1mm_assets.defs.contexts.assets import contexts
+from s1mm_assets.defs.kinds import caption_kinds
 from s1mm_assets.defs.loaded_settings import LOADED_SETTINGS
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
@@ -13,7 +14,7 @@ from s1mm_assets.lib.stages.captions import enhance_captions
     partitions_def=source_month_partitions,
     deps=[contexts],
     group_name="caption",
-    kinds={"vllm", "parquet"},
+    kinds=caption_kinds(LOADED_SETTINGS.captioner),  # vllm only where the configured backend is vLLM
     owners=OWNERS,
     pool="gpu",
     op_tags=caption_step_tags(LOADED_SETTINGS.captioner),  # a GPU pod where the step runs the model itself

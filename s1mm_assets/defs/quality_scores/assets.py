@@ -4,6 +4,7 @@ import dagster as dg
 
 from s1mm_assets.defs.cluster import scoring_step_tags
 from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions
+from s1mm_assets.defs.kinds import scoring_kinds
 from s1mm_assets.defs.loaded_settings import LOADED_SETTINGS
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.quality_scores.checks import QUALITY_CHECK_SPECS, QUALITY_SCORES, check_results
@@ -29,7 +30,7 @@ evaluated in this step and decide whether the partition may be released."""
             QUALITY_SCORES,
             deps=[enhanced_captions],
             group_name="quality",
-            kinds={"python", "parquet", "pytorch"},
+            kinds=scoring_kinds(LOADED_SETTINGS.scoring),  # pytorch only where a scoring model is configured
             owners=OWNERS,
             description=_DESCRIPTION,
         )
