@@ -298,6 +298,7 @@ def _serve(host: str, port: int) -> int:
     command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", "workspace.yaml"]
     command += ["-h", host, "-p", str(port), "--shutdown-pipe", str(read_fd)]
     print(f"Dagster UI on http://{host}:{port} (Ctrl-C stops it)", flush=True)
+    print(f"The lineage with every group open: http://{host}:{port}{lineage_path()}", flush=True)
     # its own session: a Ctrl-C typed in this terminal reaches this process only, which then stops it as a whole
     process = subprocess.Popen(command, cwd=project_root(), pass_fds=[read_fd], start_new_session=True)
     os.close(read_fd)
@@ -316,6 +317,15 @@ def _serve(host: str, port: int) -> int:
             return 1
         print("Stopped.", flush=True)
         return 0
+
+
+def lineage_path() -> str:
+    """The UI's global lineage with every group expanded (it opens them collapsed otherwise)."""
+    from urllib.parse import quote
+
+    from s1mm_assets.defs.groups import IN_PIPELINE_ORDER
+
+    return "/asset-groups?expanded=" + quote(",".join(f"global@global:{group}" for group in IN_PIPELINE_ORDER))
 
 
 def _interrupt(*_) -> None:

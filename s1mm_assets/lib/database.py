@@ -189,6 +189,7 @@ def refresh_database(lake: Lake, database: Path, lock_timeout_s: float = 120.0) 
         try:
             connection = duckdb.connect(str(staging), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
             try:
+                _register_lake(connection, lake)  # creating a view reads the files' schemas
                 for statement in statements.values():
                     connection.execute(statement)
                 connection.execute("checkpoint")

@@ -1,5 +1,6 @@
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.release_shards.assets import release_shards
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
 from s1mm_assets.defs.resources import LakeResource
@@ -17,7 +18,7 @@ REFRESH_WHEN_PARTITIONS_RELEASE = (
 
 @dg.asset(
     deps=[release_shards],
-    group_name="report",
+    group_name=groups.REPORT,
     kinds={"duckdb", "matplotlib"},
     owners=OWNERS,
     automation_condition=REFRESH_WHEN_PARTITIONS_RELEASE,

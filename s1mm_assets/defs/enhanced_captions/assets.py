@@ -1,5 +1,6 @@
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.cluster import caption_step_tags
 from s1mm_assets.defs.contexts.assets import contexts
 from s1mm_assets.defs.kinds import caption_kinds
@@ -13,7 +14,7 @@ from s1mm_assets.lib.stages.captions import enhance_captions
 @dg.asset(
     partitions_def=source_month_partitions,
     deps=[contexts],
-    group_name="caption",
+    group_name=groups.CAPTION,
     kinds=caption_kinds(LOADED_SETTINGS.captioner),  # vllm only where the configured backend is vLLM
     owners=OWNERS,
     pool="gpu",

@@ -2,6 +2,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.cluster import scoring_step_tags
 from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions
 from s1mm_assets.defs.kinds import scoring_kinds
@@ -29,7 +30,7 @@ evaluated in this step and decide whether the partition may be released."""
         dg.AssetSpec(
             QUALITY_SCORES,
             deps=[enhanced_captions],
-            group_name="quality",
+            group_name=groups.QUALITY,
             kinds=scoring_kinds(LOADED_SETTINGS.scoring),  # pytorch only where a scoring model is configured
             owners=OWNERS,
             description=_DESCRIPTION,

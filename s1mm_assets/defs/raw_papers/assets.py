@@ -1,5 +1,6 @@
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
 from s1mm_assets.defs.resources import LakeResource, PaperSourceResource
@@ -8,7 +9,7 @@ from s1mm_assets.lib.stages.raw_papers import collect_papers
 
 @dg.asset(
     partitions_def=source_month_partitions,
-    group_name="ingest",
+    group_name=groups.INGEST,
     kinds={"python", "parquet"},
     owners=OWNERS,
     retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL),
