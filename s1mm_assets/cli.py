@@ -290,7 +290,9 @@ def _show_automation_as_on(home: Path) -> None:
 def _serve(host: str, port: int) -> int:
     """`dagster dev` on the project's workspace. Ctrl-C (or SIGTERM) shuts it down through its shutdown pipe, so
     the webserver, daemon and code server stop cleanly and the command exits 0, rather than each process catching
-    the interrupt on its own ("Aborted!", a non-zero exit that `make` reports as an error)."""
+    the interrupt on its own (tracebacks, a non-zero exit that `make` reports as an error)."""
+    import threading
+
     from dagster_shared.ipc import get_ipc_shutdown_pipe, send_ipc_shutdown_message
 
     prepare_dagster_home()
@@ -300,13 +302,24 @@ def _serve(host: str, port: int) -> int:
     print(f"Dagster UI on http://{host}:{port} (Ctrl-C stops it)", flush=True)
     print(f"The lineage with every group open: http://{host}:{port}{lineage_path()}", flush=True)
     # its own session: a Ctrl-C typed in this terminal reaches this process only, which then stops it as a whole
-    process = subprocess.Popen(command, cwd=project_root(), pass_fds=[read_fd], start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        cwd=project_root(),
+        pass_fds=[read_fd],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     os.close(read_fd)
+    stopping = threading.Event()
+    relay = threading.Thread(target=_relay_output, args=(process.stdout, stopping), daemon=True)
+    relay.start()
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         return process.wait()
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+        stopping.set()
         print("Stopping the Dagster UI ...", flush=True)
         send_ipc_shutdown_message(write_fd)
         try:
@@ -315,8 +328,19 @@ def _serve(host: str, port: int) -> int:
             process.kill()
             process.wait()
             return 1
+        relay.join(timeout=10)
         print("Stopped.", flush=True)
         return 0
+
+
+def _relay_output(stream, stopping) -> None:
+    """Dagster's output to ours as it comes, less the "Aborted!" its daemon prints when told to stop: that is the
+    clean shutdown asked for, not an abort."""
+    for line in iter(stream.readline, b""):
+        if stopping.is_set() and line.strip() == b"Aborted!":
+            continue
+        sys.stdout.buffer.write(line)
+        sys.stdout.buffer.flush()
 
 
 def lineage_path() -> str:

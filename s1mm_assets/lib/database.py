@@ -93,8 +93,8 @@ NAMED_VIEWS: dict[str, str] = {
             from ownership group by all
         ),
         release_counts as (
-            select source, month, sum(n_samples) as released, count(*) as shards, sum(bytes) as release_bytes,
-                   any_value(release_dir) as release_dir
+            select source, month, sum(n_samples)::bigint as released, count(*) as shards,
+                   sum(bytes)::bigint as release_bytes, any_value(release_dir) as release_dir
             from releases group by all
         ),
         quarantine_counts as (select source, month, count(*) as quarantined from quarantine group by all),

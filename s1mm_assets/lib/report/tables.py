@@ -75,7 +75,7 @@ QUERIES: dict[str, str] = {
         from scored group by all order by scored desc, license_id
     """,
     "report_held_back": """
-        select reason, sum(figures) as figures, count(distinct source || '/' || month) as partitions
+        select reason, sum(figures)::bigint as figures, count(distinct source || '/' || month) as partitions
         from held_back_reasons group by reason order by figures desc, reason
     """,
     "report_quarantine": """
