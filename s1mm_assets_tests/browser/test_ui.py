@@ -263,7 +263,10 @@ def test_a_new_user_materializes_a_partition_from_the_ui_and_reads_its_checks(ui
     page.goto(f"{ui.base}/assets/dataset_report")
     for text in ("coverage", "caption lengths", "chart: caption lengths", "dataset card", "manifest of manifests"):
         expect(page.get_by_text(text, exact=True).first).to_be_visible()
-    page.screenshot(path=shots / "07-dataset-report.png", full_page=True)
+    page.screenshot(path=shots / "07-dataset-report.png")
+    page.get_by_text("caption lengths", exact=True).first.scroll_into_view_if_needed()
+    expect(page.get_by_text("S1-MMAlign (reference)").first).to_be_visible()
+    page.screenshot(path=shots / "08-dataset-report-tables.png")
 
     # Ctrl-C stops the UI cleanly: exit 0, no "Aborted!".
     assert ui.stop() == 0, ui.output()
