@@ -96,7 +96,7 @@ def test_the_metadata_shows_the_key_tables_and_where_the_charts_are(reported):
     lake, metadata = reported
     assert "| arxiv | 2024-01 |" in metadata["coverage"].value
     assert "S1-MMAlign (reference)" in metadata["caption lengths"].value
-    assert "not measured: no CLIP model configured" in metadata["CLIP by discipline"].value
+    assert metadata["CLIP by discipline"].value.startswith(f"{NO_CLIP} (")
     assert metadata["clip_measured"].value == NO_CLIP
     assert metadata["chart: CLIP delta distribution"].value == f"not drawn: {NO_CLIP}"
     assert Path(metadata["chart: caption lengths"].value) == lake.local_path("releases/charts/caption_lengths.png")
@@ -183,6 +183,7 @@ def test_with_a_clip_model_the_report_draws_the_clip_delta_by_discipline(lake: L
     assert rows and all(row["clip_measured"] == row["released"] and row["not_measured"] is None for row in rows)
     _, [(delta,)] = query(lake, "select avg(clip_delta) from released_figures")
     assert metadata["clip_delta_mean"].value == pytest.approx(delta)
+    assert metadata["CLIP by discipline"].value.startswith("| discipline | released | CLIP measured |")
     with Image.open(lake.local_path("releases/charts/clip_delta.png")) as image:
         assert image.format == "PNG" and len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 50
     assert "![CLIP delta distribution](charts/clip_delta.png)" in lake.local_path("releases/README.md").read_text()

@@ -52,6 +52,16 @@ def rows_markdown(table: pa.Table, columns: Mapping[str, str], empty: str = "non
     return "\n".join(markdown_table(list(columns.values()), rows))
 
 
+def clip_markdown(table: pa.Table) -> str:
+    """CLIP by discipline; one sentence instead of a column of the same reason when no discipline was measured."""
+    rows = table.to_pylist()
+    if rows and not any(row["clip_measured"] for row in rows):
+        reasons = "; ".join(sorted({row["not_measured"] or "not measured" for row in rows}))
+        released = sum(row["released"] for row in rows)
+        return f"{reasons} ({released} released figures in {len(rows)} disciplines)"
+    return rows_markdown(table, CLIP_COLUMNS)
+
+
 def dataset_card(
     tables: Mapping[str, pa.Table],
     releases: Sequence[Mapping],
@@ -102,7 +112,7 @@ def dataset_card(
         *_chart("Caption lengths, raw vs enhanced", charts, not_drawn),
         "## CLIP score by discipline (100 x cosine)",
         "",
-        rows_markdown(tables["report_clip_by_discipline"], CLIP_COLUMNS),
+        clip_markdown(tables["report_clip_by_discipline"]),
         "",
         *_chart("CLIP delta distribution", charts, not_drawn),
         "## Grounding of the enhanced captions",

@@ -12,7 +12,7 @@ from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.release.dataset import CARD, CHARTS, dataset_manifest
 from s1mm_assets.lib.release.manifest import MANIFEST_NAME
 from s1mm_assets.lib.report import charts as draw
-from s1mm_assets.lib.report.card import CLIP_COLUMNS, COVERAGE_COLUMNS, LENGTH_COLUMNS, dataset_card, rows_markdown
+from s1mm_assets.lib.report.card import COVERAGE_COLUMNS, LENGTH_COLUMNS, clip_markdown, dataset_card, rows_markdown
 from s1mm_assets.lib.report.tables import (
     S1MMALIGN_ENHANCED_CHARS,
     S1MMALIGN_RAW_CHARS,
@@ -87,7 +87,7 @@ def build_dataset_report(lake: Lake) -> StageReport:
     report.tables = {
         "coverage": rows_markdown(tables["report_coverage"], COVERAGE_COLUMNS),
         "caption lengths": rows_markdown(tables["report_caption_lengths"], LENGTH_COLUMNS),
-        "CLIP by discipline": rows_markdown(tables["report_clip_by_discipline"], CLIP_COLUMNS),
+        "CLIP by discipline": clip_markdown(tables["report_clip_by_discipline"]),
         "held back reasons": rows_markdown(tables["report_held_back"], {"reason": "reason", "figures": "figures"}),
         "quarantine reasons": rows_markdown(
             tables["report_quarantine"], {"stage": "stage", "reason": "reason", "items": "items"}
