@@ -304,6 +304,10 @@ def _serve(host: str, port: int) -> int:
     from dagster_shared.ipc import get_ipc_shutdown_pipe, send_ipc_shutdown_message
 
     prepare_dagster_home()
+    # Before the child starts, which inherits an ignored SIGINT (a shell's `s1mm serve &` ignores it) and would then
+    # ignore the interrupt its shutdown pipe sends itself.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     read_fd, write_fd = get_ipc_shutdown_pipe()
     command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", "workspace.yaml"]
     command += ["-h", host, "-p", str(port), "--shutdown-pipe", str(read_fd)]
@@ -322,19 +326,21 @@ def _serve(host: str, port: int) -> int:
     stopping = threading.Event()
     relay = threading.Thread(target=_relay_output, args=(process.stdout, stopping), daemon=True)
     relay.start()
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return process.wait()
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stopping.set()
         print("Stopping the Dagster UI ...", flush=True)
         send_ipc_shutdown_message(write_fd)
         try:
             process.wait(timeout=120)
         except subprocess.TimeoutExpired:
-            process.kill()
+            # the webserver, daemon and code server share its process group (its session)
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+            print("The Dagster UI did not stop within 120 s and was killed.", flush=True)
             return 1
         relay.join(timeout=10)
         print("Stopped.", flush=True)

@@ -160,9 +160,13 @@ def ui(tmp_path_factory: pytest.TempPathFactory, shots: Path) -> Iterator[UI]:
         server.graphql("mutation { setNuxSeen }")  # the first-visit pop-up would cover the page
         yield server
     finally:
-        if server.process.poll() is None:
-            server.process.kill()
-            server.process.wait()
+        if server.process.poll() is None:  # the test failed before stopping it: stop it all the same, whole
+            server.process.send_signal(signal.SIGTERM)
+            try:
+                server.process.wait(timeout=180)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait()
 
 
 @pytest.fixture(scope="module")
