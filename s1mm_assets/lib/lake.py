@@ -3,8 +3,10 @@
 Layout under the root (a local folder or any fsspec URL such as `s3://bucket/prefix`):
 
     tables/<table>/source=<source>/month=<YYYY-MM>/[<key>=<value>/]data.parquet
+    report/<report table>.parquet      the dataset report's tables, about every partition
     blobs/<sha256[:2]>/<sha256>.<ext>
     releases/<source>/<YYYY-MM>/...
+    releases/README.md, manifest.json, charts/   the dataset card and the manifest of manifests
 
 Every write is atomic: a reader, or a run killed halfway, sees the old file or the new one, never a torn one.
 On a local disk that is a temporary name plus rename; object stores make a single PUT visible atomically.
@@ -27,7 +29,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from s1mm_assets.lib.schemas import TABLES
+from s1mm_assets.lib.schemas import REPORT_TABLES, TABLES
 
 TABLE_FILE = "data.parquet"
 # Temporaries are hidden and never end in a reader's suffix (.parquet, .tar), so no glob ever picks one up.
@@ -111,6 +113,27 @@ class Lake:
         schema = TABLES[table]
         wanted = pa.schema([schema.field(name) for name in columns]) if columns else schema
         return _conform(stored, wanted), sha256_hex(data)
+
+    @staticmethod
+    def report_table_path(table: str) -> str:
+        return f"report/{table}.parquet"
+
+    def write_report_table(self, table: str, rows: Sequence[Mapping] | pa.Table) -> str:
+        """Replace a dataset report table (declared in REPORT_TABLES) atomically, validated as strictly as
+        `write_table`."""
+        if table not in REPORT_TABLES:
+            raise SchemaMismatch(f"{table} is not a declared report table ({', '.join(REPORT_TABLES)})")
+        buffer = io.BytesIO()
+        pq.write_table(conform_to_schema(table, rows), buffer, compression="zstd")
+        relative = self.report_table_path(table)
+        self.write_bytes(relative, buffer.getvalue())
+        return relative
+
+    def read_report_table(self, table: str) -> pa.Table:
+        relative = self.report_table_path(table)
+        if not self.fs.exists(self.path(relative)):
+            raise PartitionMissing(f"{table}: no dataset report has been written yet")
+        return _conform(self.read_parquet(self.path(relative)), REPORT_TABLES[table])
 
     def partitions(self, table: str) -> list[tuple[str, str]]:
         """(source, month) of every partition the table has, sorted."""
@@ -238,7 +261,7 @@ class SchemaMismatch(ValueError):
 
 def conform_to_schema(table: str, rows: Sequence[Mapping] | pa.Table) -> pa.Table:
     """`rows` as an Arrow table of the declared schema, or SchemaMismatch naming the table and the offending key."""
-    schema = TABLES[table]
+    schema = TABLES[table] if table in TABLES else REPORT_TABLES[table]
     if isinstance(rows, pa.Table):
         _check_keys(table, schema, set(rows.column_names), "the Arrow table")
         arrow = pa.Table.from_arrays(

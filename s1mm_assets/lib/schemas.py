@@ -321,3 +321,99 @@ TABLES: dict[str, pa.Schema] = {
     "releases": RELEASES,
     "quarantine": QUARANTINE,
 }
+
+# The dataset report (lib/stages/dataset_report.py): tables about the whole dataset, one file each under `report/`,
+# rewritten whole by every report. Counts are int64 (DuckDB's), statistics float64.
+_COUNT = pa.int64()
+_STAT = pa.float64()
+
+REPORT_COVERAGE = pa.schema(
+    [
+        *_PARTITION_COLUMNS,
+        pa.field("papers", _COUNT),
+        pa.field("figures", _COUNT),
+        pa.field("captions_ok", _COUNT),
+        pa.field("scored", _COUNT),
+        pa.field("held_back", _COUNT),
+        pa.field("duplicates", _COUNT),
+        pa.field("released", _COUNT),
+        pa.field("shards", _COUNT),
+        pa.field("release_bytes", _COUNT),
+        pa.field("quarantined", _COUNT),
+        pa.field("gate", pa.string()),  # passed | failed | not scored
+        pa.field("failed_checks", pa.string()),
+        pa.field("not_measured_checks", pa.string()),
+    ]
+)
+
+# Caption lengths in characters of the released figures, raw and enhanced, beside S1-MMAlign's published figures.
+REPORT_CAPTION_LENGTHS = pa.schema(
+    [
+        pa.field("scope", pa.string(), nullable=False),  # "released" | "S1-MMAlign (reference)"
+        pa.field("caption", pa.string(), nullable=False),  # "raw" | "enhanced"
+        pa.field("captions", _COUNT),
+        pa.field("mean", _STAT),
+        pa.field("std", _STAT),
+        pa.field("cv", _STAT),
+        pa.field("p10", _STAT),
+        pa.field("median", _STAT),
+        pa.field("p90", _STAT),
+    ]
+)
+
+REPORT_CLIP_BY_DISCIPLINE = pa.schema(
+    [
+        pa.field("discipline", pa.string(), nullable=False),
+        pa.field("released", _COUNT),
+        pa.field("clip_measured", _COUNT),
+        pa.field("clip_raw_mean", _STAT),
+        pa.field("clip_enhanced_mean", _STAT),
+        pa.field("clip_delta_mean", _STAT),
+        pa.field("clip_delta_std", _STAT),
+        pa.field("not_measured", pa.string()),  # why, where no figure of the discipline was scored
+    ]
+)
+
+REPORT_GROUNDING = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("captions_checked", _COUNT),
+        pa.field("grounding_mean", _STAT),
+        pa.field("grounding_p10", _STAT),
+        pa.field("held_back_ungrounded", _COUNT),
+        pa.field("captions_with_invented_numbers", _COUNT),
+    ]
+)
+
+REPORT_FIGURE_TYPES = pa.schema(
+    [pa.field("figure_type", pa.string(), nullable=False), pa.field("scored", _COUNT), pa.field("released", _COUNT)]
+)
+
+REPORT_LICENCES = pa.schema(
+    [pa.field("license_id", pa.string(), nullable=False), pa.field("scored", _COUNT), pa.field("released", _COUNT)]
+)
+
+REPORT_HELD_BACK = pa.schema(
+    [pa.field("reason", pa.string(), nullable=False), pa.field("figures", _COUNT), pa.field("partitions", _COUNT)]
+)
+
+REPORT_QUARANTINE = pa.schema(
+    [
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string()),
+        pa.field("items", _COUNT),
+        pa.field("papers", _COUNT),
+        pa.field("partitions", _COUNT),
+    ]
+)
+
+REPORT_TABLES: dict[str, pa.Schema] = {
+    "report_coverage": REPORT_COVERAGE,
+    "report_caption_lengths": REPORT_CAPTION_LENGTHS,
+    "report_clip_by_discipline": REPORT_CLIP_BY_DISCIPLINE,
+    "report_grounding": REPORT_GROUNDING,
+    "report_figure_types": REPORT_FIGURE_TYPES,
+    "report_licences": REPORT_LICENCES,
+    "report_held_back": REPORT_HELD_BACK,
+    "report_quarantine": REPORT_QUARANTINE,
+}

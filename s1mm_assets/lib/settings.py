@@ -67,6 +67,11 @@ class StorageSettings(SettingsModel):
         validation_alias="DAGSTER_HOME",
         description="Dagster instance (runs, events, check results); empty: `$S1MM_HOME/dagster`",
     )
+    duckdb: str = pydantic.Field(
+        "",
+        description="DuckDB database file with a view of every lake table, kept current as partitions materialize "
+        "(`duckdb`, Python or a SQL IDE open it; `s1mm sql` queries it); empty: `$S1MM_HOME/s1mm.duckdb`",
+    )
 
     def home_path(self) -> Path:
         if self.home:
@@ -82,9 +87,17 @@ class StorageSettings(SettingsModel):
     def dagster_home_path(self) -> Path:
         return Path(self.dagster_home).expanduser() if self.dagster_home else self.home_path() / "dagster"
 
+    def duckdb_path(self) -> Path:
+        return Path(self.duckdb).expanduser() if self.duckdb else self.home_path() / "s1mm.duckdb"
+
     def resolved(self) -> dict[str, str]:
         """What the empty defaults stand for here."""
-        return {"home": str(self.home_path()), "lake": self.lake_url(), "dagster_home": str(self.dagster_home_path())}
+        return {
+            "home": str(self.home_path()),
+            "lake": self.lake_url(),
+            "dagster_home": str(self.dagster_home_path()),
+            "duckdb": str(self.duckdb_path()),
+        }
 
 
 SOURCE_BACKENDS = ("sample", "local", "live")

@@ -80,6 +80,11 @@ def test_without_models_the_scores_are_not_measured_and_the_release_still_happen
     [scored] = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["quality_scores"]]
     metadata = scored.materialization.metadata
     assert metadata["clip_measured"].value == NO_CLIP and metadata["perplexity_measured"].value == NO_MASKED_LM
+    # held back figures are called so, each reason counted beside them
+    held_back = [row for row in _quality(lake, "nature_communications") if not row["passed"]]
+    assert metadata["held back"].value == len(held_back) and "failed" not in metadata
+    for reason in {reason for row in held_back for reason in row["reasons"]}:
+        assert metadata[f"held back: {reason}"].value == sum(reason in row["reasons"] for row in held_back)
     [verdict] = [
         row
         for row in lake.read_table("checks", "nature_communications", "2024-01").to_pylist()

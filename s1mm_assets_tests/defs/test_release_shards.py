@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -51,7 +52,23 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.delenv("S1MM_LAKE", raising=False)
         result = materialize_partition("nature_communications", "2024-01", paper_source=SMALL)
     assert result.success and "release_shards" in materialized_assets(result)
-    return home / "lake"
+    [event] = result.asset_materializations_for_node("release_shards")
+    lake = home / "lake"
+    (home / "release-metadata.json").write_text(
+        json.dumps({key: str(value.value) for key, value in event.metadata.items()})
+    )
+    return lake
+
+
+def test_the_release_metadata_names_the_folder_the_table_the_manifest_hash_and_the_size(released: Path):
+    metadata = json.loads((released.parent / "release-metadata.json").read_text())
+    assert metadata["release folder"] == str(released / RELEASE)
+    assert metadata["releases table"].endswith(
+        "tables/releases/source=nature_communications/month=2024-01/data.parquet"
+    )
+    assert metadata["manifest sha256"] == file_sha256(released / RELEASE / "manifest.json")
+    assert re.fullmatch(r"\d+\.\d (kB|MB)", metadata["release size"])
+    assert not {"output", "output_1", "failed"} & set(metadata)
 
 
 def test_a_released_shard_reads_back_through_webdataset_with_the_images_and_captions_that_went_in(released: Path):

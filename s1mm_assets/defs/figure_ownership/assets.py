@@ -2,6 +2,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.quality_scores.assets import quality_scores
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
@@ -50,7 +51,7 @@ DECIDE_AGAIN_WHEN_INPUTS_CHANGE = (
         dg.AssetDep(quality_scores, partition_mapping=_SAME_MONTH_SOURCES_UP_TO_THIS_ONE),
         dg.AssetDep("figure_ownership", partition_mapping=_EVERY_SOURCE_OF_THE_MONTH_BEFORE),
     ],
-    group_name="release",
+    group_name=groups.RELEASE,
     kinds={"python", "parquet"},
     owners=OWNERS,
     automation_condition=DECIDE_AGAIN_WHEN_INPUTS_CHANGE,

@@ -1,5 +1,6 @@
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.cluster import figures_step_tags
 from s1mm_assets.defs.loaded_settings import LOADED_SETTINGS
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
@@ -16,7 +17,7 @@ class FiguresConfig(dg.Config):
 @dg.asset(
     partitions_def=source_month_partitions,
     deps=[raw_papers],
-    group_name="extract",
+    group_name=groups.EXTRACT,
     kinds={"pymupdf", "parquet"},
     owners=OWNERS,
     op_tags=figures_step_tags(LOADED_SETTINGS.cluster),  # on a cluster: the CPUs (and memory) its worker pool may use

@@ -2,6 +2,7 @@ import contextlib
 
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
 from s1mm_assets.defs.resources import LakeResource, PaperSourceResource, QualityGateResource
@@ -14,7 +15,7 @@ LISTING_RETRIES = dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXP
 
 @dg.asset(
     partitions_def=source_month_partitions,
-    group_name="ingest",
+    group_name=groups.INGEST,
     kinds={"python", "parquet"},
     owners=OWNERS,
     retry_policy=LISTING_RETRIES,

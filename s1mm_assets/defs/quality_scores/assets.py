@@ -2,8 +2,10 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.cluster import scoring_step_tags
 from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions
+from s1mm_assets.defs.kinds import scoring_kinds
 from s1mm_assets.defs.loaded_settings import LOADED_SETTINGS
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.quality_scores.checks import QUALITY_CHECK_SPECS, QUALITY_SCORES, check_results
@@ -28,8 +30,8 @@ evaluated in this step and decide whether the partition may be released."""
         dg.AssetSpec(
             QUALITY_SCORES,
             deps=[enhanced_captions],
-            group_name="quality",
-            kinds={"python", "parquet", "pytorch"},
+            group_name=groups.QUALITY,
+            kinds=scoring_kinds(LOADED_SETTINGS.scoring),  # pytorch only where a scoring model is configured
             owners=OWNERS,
             description=_DESCRIPTION,
         )

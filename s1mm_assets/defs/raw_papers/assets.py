@@ -2,6 +2,7 @@ import contextlib
 
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.paper_listing.assets import paper_listing
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
@@ -12,7 +13,7 @@ from s1mm_assets.lib.stages.raw_papers import fetch_papers
 @dg.asset(
     partitions_def=source_month_partitions,
     deps=[paper_listing],
-    group_name="ingest",
+    group_name=groups.INGEST,
     kinds={"python", "parquet"},
     owners=OWNERS,
     retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL),

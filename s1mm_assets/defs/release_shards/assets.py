@@ -1,5 +1,6 @@
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.figure_ownership.assets import figure_ownership
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.quality_scores.assets import quality_scores
@@ -22,7 +23,7 @@ RELEASE_WHEN_CHECKS_PASS = (
 @dg.asset(
     partitions_def=source_month_partitions,
     deps=[quality_scores, figure_ownership],
-    group_name="release",
+    group_name=groups.RELEASE,
     kinds={"webdataset", "parquet"},
     owners=OWNERS,
     automation_condition=RELEASE_WHEN_CHECKS_PASS,

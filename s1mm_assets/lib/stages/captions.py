@@ -133,7 +133,7 @@ def _report(
     output: str,
 ) -> StageReport:
     statuses = Counter(row["status"] for row in rows)
-    report = StageReport(rows=len(rows), failed=len(rows) - statuses["ok"])
+    report = StageReport(rows=len(rows), failed=len(rows) - statuses["ok"], failed_label="captions not usable")
     report.outputs = [output]
     report.metrics = {f"status_{status}": statuses[status] for status in STATUSES}
     lengths = [len(row["enhanced_caption"] or "") for row in rows if row["status"] == "ok"]

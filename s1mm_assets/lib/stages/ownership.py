@@ -62,7 +62,7 @@ def decide_ownership(lake: Lake, source: str, month: str, gate: GateSettings | N
         {"source": source, "month": month, "consulted": name, "sha256": digest}
         for name, digest in sorted(consulted.items())
     ]
-    report = StageReport(rows=len(rows), failed=sum(row["duplicate_of"] is not None for row in rows))
+    report = StageReport(rows=len(rows))
     report.outputs = [
         lake.write_table("ownership", source, month, rows),
         lake.write_table("ownership_inputs", source, month, inputs),

@@ -56,7 +56,7 @@ def score_quality(
         row["passed"] = not row["reasons"]
     verdicts = gate.evaluate(rows, policy)
 
-    report = StageReport(rows=len(rows), failed=sum(not row["passed"] for row in rows))
+    report = StageReport(rows=len(rows), failed=sum(not row["passed"] for row in rows), failed_label="held back")
     report.outputs = [
         lake.write_table("quality", source, month, rows),
         lake.write_table("checks", source, month, _check_rows(verdicts, source, month)),

@@ -99,16 +99,30 @@ def publish_release(lake: Lake, source: str, month: str) -> StageReport:
         }
         for shard in shards
     ]
-    report = StageReport(rows=len(samples), failed=len(held_back))
+    report = StageReport(rows=len(samples), failed=len(held_back), failed_label="held back")
     report.outputs = [folder, lake.write_table("releases", source, month, rows)]
+    release_bytes = sum(row["bytes"] for row in rows)
     report.metrics = {
-        "shards": len(shards),
-        "release_bytes": sum(row["bytes"] for row in rows),
-        "held_back": len(held_back),
         **{f"held_back_{reason}": count for reason, count in sorted(header["held_back_by_reason"].items())},
+        "shards": len(shards),
+        "release_bytes": release_bytes,
+        "release size": human_bytes(release_bytes),
+        "manifest sha256": manifest_sha256,
     }
     report.preview = [(sample.metadata["paper_id"], sample.metadata["recaption"]) for sample in samples[:3]]
     return report
+
+
+def human_bytes(count: int) -> str:
+    """A size as a person reads it: 1.4 MB (decimal units, as file managers show them)."""
+    if count < 1000:
+        return f"{count} bytes"
+    size = count / 1000
+    for unit in ("kB", "MB", "GB"):
+        if size < 1000:
+            return f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
 
 
 def _with_ownership(lake: Lake, source: str, month: str, quality: list[dict]) -> list[dict]:
