@@ -44,12 +44,22 @@ class LocalFolderSource(PaperSourceBackend):
             stem = valid_text(_PAPER_SUFFIX.sub("", entry.name))  # a name that is not UTF-8 fits no table
             paper_id = metadata.pop("paper_id", None) or f"{source}:{stem}"
             filename = valid_text(f"{entry.name}.tar" if entry.is_dir() else entry.name)
-            yield CatalogEntry(paper_id, filename, str(entry), PaperMetadata.from_dict(metadata))
+            # The location is recorded in the lake too: a name that is not UTF-8 is written readably and found
+            # again by that spelling when the paper is fetched.
+            yield CatalogEntry(paper_id, filename, valid_text(str(entry)), PaperMetadata.from_dict(metadata))
 
     def bundle(self, source: str, month: str, entry: CatalogEntry) -> PaperBundle:
-        path = Path(entry.location)
+        path = _on_disk(Path(entry.location))
         content = _tar_folder(path) if path.is_dir() else path.read_bytes()
         return PaperBundle(entry.paper_id, source, month, entry.filename, content, entry.metadata)
+
+
+def _on_disk(location: Path) -> Path:
+    """The entry a recorded location names: itself, or the one in its folder whose name, made valid text, reads so."""
+    if location.exists() or not location.parent.is_dir():
+        return location
+    spelt = str(location)
+    return next((entry for entry in location.parent.iterdir() if valid_text(str(entry)) == spelt), location)
 
 
 def _sidecar(entry: Path) -> dict:

@@ -165,7 +165,8 @@ def _fetch_row(
     row |= {"bundle_filename": bundle.filename}
     try:
         row["bundle_kind"] = detect_kind(open_bundle(bundle.filename, bundle.content))
-    except UnreadableBundle as error:
+    except UnreadableBundle as error:  # kept, and quarantined by the caller: no kind means unreadable
+        row["bundle_kind"] = None
         row["detail"] = f"unreadable: {error} (kept at {blob.path})"
     return row
 
