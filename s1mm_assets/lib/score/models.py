@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from s1mm_assets.lib.settings import ScoringSettings
+
 if TYPE_CHECKING:
     from s1mm_assets.lib.score.clip import ClipModel
     from s1mm_assets.lib.score.perplexity import MaskedLanguageModel
@@ -22,25 +24,20 @@ NO_MASKED_LM = "not measured: no masked language model configured"
 class ScoringModels:
     clip: ClipModel | None = None
     masked_lm: MaskedLanguageModel | None = None
-    batch_size: int = 32
+    batch_size: int = ScoringSettings().scoring_batch_size
 
 
-def load_scoring_models(
-    clip_model: str = "",
-    clip_weights: str = "",
-    masked_lm: str = "",
-    device: str = "cpu",
-    batch_size: int = 32,
-    perplexity_window: int = 0,
-) -> ScoringModels:
+def load_scoring_models(settings: ScoringSettings) -> ScoringModels:
     """Load what is configured; an empty setting means that model is not used."""
-    models = ScoringModels(batch_size=batch_size)
-    if clip_model or clip_weights:
+    models = ScoringModels(batch_size=settings.scoring_batch_size)
+    if settings.clip_model or settings.clip_weights:
         from s1mm_assets.lib.score.clip import ClipModel
 
-        models.clip = ClipModel.load(clip_model, clip_weights, device=device)
-    if masked_lm:
+        models.clip = ClipModel.load(settings.clip_model, settings.clip_weights, device=settings.scoring_device)
+    if settings.masked_lm:
         from s1mm_assets.lib.score.perplexity import MaskedLanguageModel
 
-        models.masked_lm = MaskedLanguageModel.load(masked_lm, device=device, window=perplexity_window)
+        models.masked_lm = MaskedLanguageModel.load(
+            settings.masked_lm, device=settings.scoring_device, window=settings.perplexity_window
+        )
     return models
