@@ -108,7 +108,7 @@ class StorageSettings(SettingsModel):
         if not url.startswith("s3://"):
             named = [self.variable(name) for name in fields if getattr(self, name)]
             if named:
-                raise SettingsError(f"{', '.join(named)} apply to an s3:// lake only; the lake is {url}")
+                raise SettingsError(f"{', '.join(named)}: for an s3:// lake only, and the lake is {url}")
             return {}
         options: dict[str, Any] = {"use_listings_cache": False}
         if self.lake_endpoint_url:
