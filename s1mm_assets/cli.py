@@ -13,10 +13,12 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from fsspec import AbstractFileSystem
 
 from s1mm_assets.lib.analytics import format_rows, query
-from s1mm_assets.lib.lake import Lake, PartitionMissing, is_temporary
+from s1mm_assets.lib.lake import Lake, PartitionMissing
 from s1mm_assets.lib.progress import track
 from s1mm_assets.lib.release.dataset import is_dataset_folder, release_folders, verify_dataset
 from s1mm_assets.lib.release.manifest import MANIFEST_NAME, verify_release
@@ -37,7 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     verify = commands.add_parser("verify", help="check release folders against their manifests")
-    verify.add_argument("path", type=Path, help="a release folder, or a folder holding several")
+    verify.add_argument(
+        "path", help="a release folder, or a folder holding several: a local path, or a URL on the lake's storage"
+    )
 
     materialize = commands.add_parser("materialize", help="run the whole pipeline for partitions")
     materialize.add_argument("--source", action="append", choices=SOURCES, help="default: every source")
@@ -117,51 +121,61 @@ def _sql(sql: str, output_format: str) -> int:
     return 0
 
 
-def _verify(path: Path) -> int:
+def _verify(target: str) -> int:
     """A dataset folder (its manifest of manifests, then every release), one release folder, or every release below
-    a folder."""
+    a folder; on a local disk or object storage (a release there is read through its pointer, lib/lake.py)."""
+    folder = _folder_to_verify(target)
     failed = 0
-    if is_dataset_folder(path):
-        problems = verify_dataset(path)
-        failed += _print_outcome(path, problems, lambda manifest: f"dataset of {manifest['n_releases']} releases")
-        folders = release_folders(path)
-    elif (path / MANIFEST_NAME).exists() or not path.is_dir():
-        folders = [path]
-    else:
-        folders = sorted(
-            {
-                manifest.parent
-                for manifest in path.rglob(MANIFEST_NAME)
-                if not any(is_temporary(part) for part in manifest.parts) and not is_dataset_folder(manifest.parent)
-            }
-        ) or [path]
-    for folder in track(folders, "verifying releases"):
-        problems = verify_release(folder, _recorded_manifest_sha256(folder))
+    if is_dataset_folder(folder):
+        problems = verify_dataset(folder)
         failed += _print_outcome(
-            folder,
+            target, problems, folder.published_folder(), lambda m: f"dataset of {m['n_releases']} releases"
+        )
+        keys = release_folders(folder)
+    elif folder.published_folder().isfile(MANIFEST_NAME) or not folder.fs.isdir(folder.root):
+        keys = [""]
+    else:
+        keys = [
+            key
+            for key in folder.published_folders("", MANIFEST_NAME)
+            if not is_dataset_folder(folder.published_folder(key))
+        ] or [""]
+    for key in track(keys, "verifying releases"):
+        files = folder.published_folder(key)
+        problems = verify_release(files, _recorded_manifest_sha256(folder, key))
+        failed += _print_outcome(
+            "/".join(part for part in (target.rstrip("/"), key) if part),
             problems,
+            files,
             lambda manifest: f"{len(manifest['files'])} files, {manifest.get('n_samples', '?')} samples",
         )
     return 1 if failed else 0
 
 
-def _print_outcome(folder: Path, problems: list, describe) -> int:
+def _folder_to_verify(target: str) -> Lake:
+    """The folder as a lake rooted there (what reads a published folder through its pointer); a URL on S3 is opened
+    with the lake's endpoint and credentials."""
+    storage = load_settings().storage
+    return Lake(target, storage.storage_options(target) if target.startswith("s3://") else None)
+
+
+def _print_outcome(name: str, problems: list, files: AbstractFileSystem, describe) -> int:
     if problems:
-        print(f"FAILED {folder}")
+        print(f"FAILED {name}")
         for problem in problems:
             print(f"  {problem}")
         return 1
-    print(f"OK {folder}: {describe(json.loads((folder / MANIFEST_NAME).read_bytes()))}", flush=True)
+    print(f"OK {name}: {describe(json.loads(files.cat_file(MANIFEST_NAME)))}", flush=True)
     return 0
 
 
-def _recorded_manifest_sha256(folder: Path) -> str | None:
+def _recorded_manifest_sha256(folder: Lake, key: str) -> str | None:
     """The manifest hash the lake recorded at release time, when the folder is a release of this lake."""
     lake = _lake()
-    if not lake.is_local:
+    if type(folder.fs) is not type(lake.fs):
         return None
     try:
-        relative = folder.resolve().relative_to(Path(lake.root).resolve()).parts
+        relative = _canonical(folder, key).relative_to(_canonical(lake, "")).parts
     except ValueError:
         return None
     if len(relative) != 3 or relative[0] != "releases":
@@ -171,6 +185,11 @@ def _recorded_manifest_sha256(folder: Path) -> str | None:
     except PartitionMissing:
         return None
     return rows[0]["manifest_sha256"] if rows else None
+
+
+def _canonical(lake: Lake, relative: str) -> PurePosixPath:
+    path = lake.path(relative).rstrip("/")
+    return Path(path).resolve() if lake.is_local else PurePosixPath(path)
 
 
 def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
@@ -279,7 +298,8 @@ def _listing_table(summary: dict) -> str:
 
 
 def _lake() -> Lake:
-    return Lake(load_settings().storage.lake_url())
+    storage = load_settings().storage
+    return Lake(storage.lake_url(), storage.storage_options())
 
 
 def _month(value: str) -> str:

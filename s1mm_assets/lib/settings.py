@@ -62,6 +62,21 @@ class StorageSettings(SettingsModel):
         description='lake root: a folder or an fsspec URL (`s3://bucket/s1mm`, needs `pip install -e ".[cloud]"`); '
         "empty: `$S1MM_HOME/lake`",
     )
+    # The lake's own endpoint and credentials, apart from S1MM_S3_* (the source buckets, on AWS): a lake on MinIO or
+    # Ceph beside requester-pays reads from AWS is the common cluster setup, and AWS_ENDPOINT_URL would move both.
+    lake_endpoint_url: str = pydantic.Field(
+        "",
+        description="S3 endpoint of an `s3://` lake; empty: AWS (set it for MinIO, Ceph, R2 or a test server)",
+    )
+    lake_region: str = pydantic.Field("", description="region of an `s3://` lake's bucket; empty: boto3's default")
+    lake_access_key_id: str = pydantic.Field(
+        "",
+        description="access key of an `s3://` lake; empty: boto3's usual chain (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, "
+        "an instance role)",
+    )
+    lake_secret_access_key: str = pydantic.Field(
+        "", description="the secret of `S1MM_LAKE_ACCESS_KEY_ID`", json_schema_extra={"secret": True}
+    )
     dagster_home: str = pydantic.Field(
         "",
         validation_alias="DAGSTER_HOME",
@@ -83,6 +98,26 @@ class StorageSettings(SettingsModel):
     def lake_url(self) -> str:
         """A local path or an fsspec URL."""
         return self.lake or str(self.home_path() / "lake")
+
+    def storage_options(self, url: str | None = None) -> dict[str, Any]:
+        """fsspec options to open `url` (default: the lake) with: for `s3://`, the lake's endpoint, region and
+        credentials where set, and listings never cached, since other processes write the lake (a cached listing
+        would hide their partitions). A lake option set for a lake that is not on S3 is an error, not ignored."""
+        url = self.lake_url() if url is None else url
+        fields = ("lake_endpoint_url", "lake_region", "lake_access_key_id", "lake_secret_access_key")
+        if not url.startswith("s3://"):
+            named = [self.variable(name) for name in fields if getattr(self, name)]
+            if named:
+                raise SettingsError(f"{', '.join(named)}: for an s3:// lake only, and the lake is {url}")
+            return {}
+        options: dict[str, Any] = {"use_listings_cache": False}
+        if self.lake_endpoint_url:
+            options["endpoint_url"] = self.lake_endpoint_url
+        if self.lake_region:
+            options["client_kwargs"] = {"region_name": self.lake_region}
+        if self.lake_access_key_id:
+            options |= {"key": self.lake_access_key_id, "secret": self.lake_secret_access_key}
+        return options
 
     def dagster_home_path(self) -> Path:
         return Path(self.dagster_home).expanduser() if self.dagster_home else self.home_path() / "dagster"

@@ -168,3 +168,12 @@ def test_exported_settings_do_not_reach_the_test_suite(tmp_path: Path):
 
 def test_the_default_settings_need_no_environment():
     assert Settings().captioner.caption_backend == "context" and Settings().sources.source_backend == "sample"
+
+
+def test_the_lake_endpoint_reaches_an_s3_lake_and_is_refused_for_a_lake_elsewhere():
+    settings = load_settings({"S1MM_LAKE": "s3://bucket/s1mm", "S1MM_LAKE_ENDPOINT_URL": "http://127.0.0.1:9000"})
+    options = settings.storage.storage_options()
+    assert options["endpoint_url"] == "http://127.0.0.1:9000" and options["use_listings_cache"] is False
+    local = load_settings({"S1MM_LAKE": "/data/lake", "S1MM_LAKE_ENDPOINT_URL": "http://127.0.0.1:9000"})
+    with pytest.raises(SettingsError, match="S1MM_LAKE_ENDPOINT_URL: for an s3:// lake only"):
+        local.storage.storage_options()
