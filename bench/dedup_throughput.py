@@ -13,7 +13,8 @@ index, and the index's memory beyond the hashes themselves.
 
 `--partition N` then times `find_duplicates` as the quality stage calls it for a partition of N figures against
 the last released set (half new figures, a quarter copies of released ones, a quarter copies of figures earlier
-in the same partition), released metadata read into `ReleasedFigures` included.
+in the same partition), released metadata read into `ReleasedFigures` included. `--results` writes the time per
+figure of that call (or, without `--partition`, of a query to the largest index) as a rate `s1mm plan` reads.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import io
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -67,7 +69,9 @@ def every_row_nearest(rows: np.ndarray, query: np.ndarray, radius: int) -> tuple
     return (best, int(distances[best])) if distances[best] <= radius else (-1, -1)
 
 
-def partition_seconds(rng: np.random.Generator, centres: np.ndarray, released: np.ndarray, count: int) -> str:
+def partition_seconds(
+    rng: np.random.Generator, centres: np.ndarray, released: np.ndarray, count: int
+) -> tuple[float, str]:
     """`find_duplicates` for a partition of `count` figures against `released`, as the quality stage runs it."""
     new = flipped(rng, centres[rng.integers(0, len(centres), count - count // 2)], 20, 60)
     copies = flipped(rng, released[rng.integers(0, len(released), count // 4)], 0, DEFAULT_MAX_BITS)
@@ -85,7 +89,7 @@ def partition_seconds(rng: np.random.Generator, centres: np.ndarray, released: n
     found = find_duplicates(candidates, ReleasedFigures.from_metadata([("arxiv/2024-01", metadata)]))
     seconds = time.perf_counter() - started
     within = sum(duplicate.partition == "arxiv/2024-02" for duplicate in found.values())
-    return (
+    return seconds, (
         f"find_duplicates, a partition of {count:,} figures against {len(released):,} released: {seconds:.1f} s; "
         f"{len(found) - within} duplicates of released figures, {within} within the partition"
     )
@@ -99,6 +103,7 @@ def main() -> int:
     parser.add_argument("--layouts", type=int, default=120)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--partition", type=int, default=0, help="also time find_duplicates for this many figures")
+    parser.add_argument("--results", type=Path, help="write the rate a capacity plan reads here")
     arguments = parser.parse_args()
     rng = np.random.default_rng(0)
     centres = layouts(arguments.layouts)
@@ -145,7 +150,24 @@ def main() -> int:
         if not equal:
             return 1
     if arguments.partition:
-        print("\n" + partition_seconds(rng, centres, released, arguments.partition))
+        seconds, summary = partition_seconds(rng, centres, released, arguments.partition)
+        print("\n" + summary)
+        rate = (
+            seconds / arguments.partition,
+            f"find_duplicates for a partition of {arguments.partition:,} figures against {count:,} released "
+            "(released metadata read, index built, every figure looked up), per figure",
+        )
+    else:
+        rate = (statistics.median(index_times), f"one lookup in the index of {count:,} released figures")
+    if arguments.results:
+        from s1mm_assets.lib.plan.rates import write_result
+
+        write_result(
+            arguments.results,
+            "dedup_throughput",
+            {"score.dedup.core_seconds_per_figure": (rate[0], "core-s/figure", f"{rate[1]}; synthetic hashes")},
+            details={"released": arguments.released, "queries": arguments.queries, "partition": arguments.partition},
+        )
     return 0
 
 
