@@ -232,6 +232,7 @@ class Row:
     items: list
     scores: Callable[[], list[float]]  # the scores, to compare with the reference row's
     reference: str = ""  # the row whose scores these should equal
+    production: bool = False  # the configuration a partition gets by default: the rate a capacity plan reads
     wall: list[float] = dataclasses.field(default_factory=list)
     cpu: list[float] = dataclasses.field(default_factory=list)
     difference: float | None = None
@@ -313,8 +314,14 @@ def clip_rows(arguments, folder: Path, figures: list, before: dict, precisions: 
         for workers, precision in decodings:
             clip = ClipModel(*parts, name=now.name, device=device, precision=precision, decode_workers=workers)
             variants.append(("now", precision, workers, clip))
+        # by default a partition gets `auto` precision and, on a CPU, the tiny model's host cost is the one with its
+        # images decoded on threads (processes only pay off on a machine with cores to spare)
+        production = [
+            (code, precision, workers) == ("now", "auto", 0 if model_name.startswith("tiny") else workers)
+            for code, precision, workers, _ in variants
+        ]
         reference = None
-        for code, precision, workers, clip in variants:
+        for (code, precision, workers, clip), default in zip(variants, production, strict=True):
             decoding = f"images on {workers} processes" if workers else "images on threads"
             row = Row(
                 metric="CLIP",
@@ -326,6 +333,7 @@ def clip_rows(arguments, folder: Path, figures: list, before: dict, precisions: 
                 work=lambda part, clip=clip: clip_pass(clip, part, batch),
                 items=items,
                 scores=lambda clip=clip, items=items: clip_scores(clip, items[: arguments.agreement_figures], batch),
+                production=default,
             )
             reference = reference or row.label
             row.reference = reference
@@ -351,7 +359,7 @@ def perplexity_rows(arguments, folder: Path, figures: list, before: dict, precis
             arguments.base_captions,
         ),
     ):
-        now = MaskedLanguageModel.load(str(path), device=device, token_budget=arguments.token_budget)
+        now = MaskedLanguageModel.load(str(path), device=device)
         texts = (
             captions_of_length(now, figures, arguments.caption_tokens, max(count_before, count_now))
             if arguments.caption_tokens
@@ -361,19 +369,16 @@ def perplexity_rows(arguments, folder: Path, figures: list, before: dict, precis
         variants = []
         if "perplexity" in before:
             old = before["perplexity"].MaskedLanguageModel(now.model, now.tokenizer, name=now.name, device=device)
-            variants.append(("before", f"float32, {arguments.batch_size} copies a batch", old, count_before))
+            variants.append(("before", f"float32, {arguments.batch_size} copies a batch", old, count_before, False))
         for precision in precisions:
-            lm = MaskedLanguageModel(
-                now.model,
-                now.tokenizer,
-                name=now.name,
-                device=device,
-                precision=precision,
-                token_budget=now.token_budget,
-            )
-            variants.append(("now", f"{precision}, {lm.token_budget} tokens a batch", lm, count_now))
+            for budget in arguments.token_budgets:
+                lm = MaskedLanguageModel(
+                    now.model, now.tokenizer, name=now.name, device=device, precision=precision, token_budget=budget
+                )
+                default = precision == "auto" and budget == 0
+                variants.append(("now", f"{precision}, {lm.token_budget} tokens a batch", lm, count_now, default))
         reference = f"pseudo-perplexity | {model_name} | {variants[0][0]} | {variants[0][1]}"
-        for code, variant, lm, count in variants:
+        for code, variant, lm, count, default in variants:
             rows.append(
                 Row(
                     metric="pseudo-perplexity",
@@ -386,6 +391,7 @@ def perplexity_rows(arguments, folder: Path, figures: list, before: dict, precis
                     items=texts[:count],
                     scores=lambda lm=lm, texts=agreement: perplexities(lm, texts, arguments.batch_size),
                     reference=reference,
+                    production=default,
                 )
             )
     return rows
@@ -421,30 +427,28 @@ def print_table(rows: list[Row]) -> None:
 
 
 def plan_rates(rows: list[Row], arguments) -> dict[str, tuple[float, str, str]]:
-    """The rates `s1mm plan` reads: on a GPU the device time per figure and per caption of the production
-    configuration (now, the device's default precision); on a CPU the host time around the model."""
-    default = "auto"
+    """The rates `s1mm plan` reads, from the rows of the configuration a partition gets by default: on a GPU the
+    device time per figure (full-size CLIP) and per caption (BERT-base); on a CPU the host time around CLIP."""
     rates = {}
+    on_gpu = arguments.device.startswith("cuda")
     for row in rows:
-        if row.code != "now" or not row.variant.startswith(default):
+        if not row.production:
             continue
-        if arguments.device.startswith("cuda") and not row.model.startswith("tiny"):
-            if row.metric == "CLIP":
-                rates["score.clip.gpu_seconds_per_figure"] = (
-                    1 / row.per_second,
-                    "GPU-s/figure",
-                    f"{row.model} CLIP, {row.variant}, the image and both captions of a figure; "
-                    f"{torch.cuda.get_device_name()}",
-                )
-            if row.metric == "pseudo-perplexity":
-                rates["score.pppl.gpu_seconds_per_caption"] = (
-                    1 / row.per_second,
-                    "GPU-s/caption",
-                    f"{row.model} pseudo-perplexity, {row.variant}, captions of "
-                    f"{arguments.caption_tokens or 'sample'} tokens; {torch.cuda.get_device_name()}",
-                )
-        on_cpu = not arguments.device.startswith("cuda")
-        if on_cpu and row.model.startswith("tiny") and row.metric == "CLIP" and row.variant.endswith("threads"):
+        if on_gpu and row.metric == "CLIP" and not row.model.startswith("tiny"):
+            rates["score.clip.gpu_seconds_per_figure"] = (
+                1 / row.per_second,
+                "GPU-s/figure",
+                f"{row.model} CLIP, {row.variant}, the image and both captions of a figure; "
+                f"{torch.cuda.get_device_name()}",
+            )
+        if on_gpu and row.metric == "pseudo-perplexity" and not row.model.startswith("tiny"):
+            rates["score.pppl.gpu_seconds_per_caption"] = (
+                1 / row.per_second,
+                "GPU-s/caption",
+                f"{row.model} pseudo-perplexity, {row.variant}, captions of "
+                f"{arguments.caption_tokens or 'sample'} tokens; {torch.cuda.get_device_name()}",
+            )
+        if not on_gpu and row.metric == "CLIP" and row.model.startswith("tiny"):
             rates["score.clip.host_core_seconds_per_figure"] = (
                 statistics.median(row.cpu) / row.count,
                 "core-s/figure",
@@ -467,7 +471,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32, help="CLIP batch; pseudo-perplexity copies, before")
     parser.add_argument(
-        "--token-budget", type=int, default=0, help="pseudo-perplexity tokens a batch, now (0: default)"
+        "--token-budgets", type=int, nargs="+", default=[0], help="pseudo-perplexity tokens a batch, now (0: default)"
     )
     parser.add_argument("--decode-workers", type=int, default=max(1, min(8, os.cpu_count() or 1)))
     parser.add_argument("--precisions", nargs="+", default=["auto"], help="precisions of the 'now' rows")

@@ -19,11 +19,12 @@ DEVICE=${DEVICE:-cuda}                  # cpu: a dry run of this script with tin
 CLIP_ARCHITECTURE=${CLIP_ARCHITECTURE:-ViT-L-14}
 FIGURES_DIR=${FIGURES_DIR:-.cache/score-figures}
 BASELINE=${BASELINE:-.cache/score-baseline}
-CLIP_FIGURES=${CLIP_FIGURES:-512}       # ViT-L-14 figures a pass (>= 1024 decodes in processes, as a real partition)
+CLIP_FIGURES=${CLIP_FIGURES:-1024}      # ViT-L-14 figures a pass (from 1024 a partition decodes in processes)
 TINY_FIGURES=${TINY_FIGURES:-1024}      # tiny CLIP: the cost around the model
 CAPTIONS=${CAPTIONS:-192}               # BERT-base captions a pass, now
 CAPTIONS_BEFORE=${CAPTIONS_BEFORE:-48}  # ... before (float32, copies built in Python: ~8 captions/s on an H200)
 REPEATS=${REPEATS:-2}
+TOKEN_BUDGETS=${TOKEN_BUDGETS:-0}       # pseudo-perplexity tokens a batch, now; 0: the device default (65,536 on CUDA)
 mkdir -p "$OUT"
 exec > >(tee "$OUT/log.txt") 2>&1
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONUNBUFFERED=1
@@ -46,5 +47,5 @@ fi
 "$PYTHON" bench/score_throughput.py --device "$DEVICE" --figures-dir "$FIGURES_DIR" --baseline "$BASELINE" \
     --clip-architecture "$CLIP_ARCHITECTURE" --clip-figures "$CLIP_FIGURES" --figures "$TINY_FIGURES" \
     --captions "$CAPTIONS" --base-captions "$CAPTIONS" --base-captions-before "$CAPTIONS_BEFORE" \
-    --caption-tokens 150 --batch-size 256 --repeats "$REPEATS" --precisions float32 auto \
+    --caption-tokens 150 --batch-size 256 --repeats "$REPEATS" --precisions float32 auto --token-budgets $TOKEN_BUDGETS \
     --decode-workers "$(( $(nproc) < 8 ? $(nproc) : 8 ))" "${SKIP[@]}" --results "$OUT/score_gpu.json"

@@ -25,9 +25,10 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer
 
 from s1mm_assets.lib.score.precision import autocast, compute_dtype
 
-# Padded tokens per forward pass. A BERT-base batch of 65,536 tokens needs ~1 GB of activations in half precision;
-# on a CPU, larger batches than this gain nothing.
-DEFAULT_TOKEN_BUDGET = {"cuda": 65536, "cpu": 8192}
+# Padded tokens per forward pass. A BERT-base batch of 65,536 tokens needs ~1 GB of activations in half precision,
+# a fraction of a GPU's memory. On a CPU, batches that outgrow the caches are slower: BERT-base took ~20% more CPU
+# time per caption at 4,096 and 8,192 tokens than at 1,024 or 2,048 (bench/score_throughput.py, BENCHMARKS.md).
+DEFAULT_TOKEN_BUDGET = {"cuda": 65536, "cpu": 2048}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +46,9 @@ class MaskedLanguageModel:
         self.name = name
         self.device = device
         self.dtype = compute_dtype(precision, device)
-        self.token_budget = token_budget or DEFAULT_TOKEN_BUDGET.get(torch.device(device).type, 8192)
+        self.token_budget = token_budget or DEFAULT_TOKEN_BUDGET.get(
+            torch.device(device).type, DEFAULT_TOKEN_BUDGET["cpu"]
+        )
         limit = min(model.config.max_position_embeddings, tokenizer.model_max_length or 10**9)
         # two positions go to [CLS] and [SEP]
         self.window = (min(window, limit) if window > 0 else limit) - 2
