@@ -133,14 +133,6 @@ def make_plan(cluster: Cluster, rates: Mapping[str, Rate]) -> Plan:
     rate = _Rates(rates)
     shares = {source: rate(f"papers.share.{source}") for source in cluster.sources}
     papers = {source: cluster.papers * share / sum(shares.values()) for source, share in shares.items()}
-    kinds = {source: NATIVE_BUNDLE_KIND[source] for source in cluster.sources}
-    figures = {source: papers[source] * rate(f"extract.figures_per_paper.{kinds[source]}") for source in papers}
-    if cluster.figures is not None:
-        figures = {source: count * cluster.figures / sum(figures.values()) for source, count in figures.items()}
-    all_figures = sum(figures.values())
-    image_bytes = sum(figures[source] * rate(f"extract.image_bytes_per_figure.{kinds[source]}") for source in papers)
-    source_names = rate.stage_names()  # the mix of papers and figures, shown with the first stage
-
     downloaded = {source: papers[source] * rate(f"download.bytes_per_paper.{source}") for source in papers}
     usd_per_gb = rate("download.usd_per_gb")
     usd = sum(downloaded[source] / 1e9 * usd_per_gb * rate(f"download.requester_pays.{source}") for source in papers)
@@ -157,9 +149,16 @@ def make_plan(cluster: Cluster, rates: Mapping[str, Rate]) -> Plan:
             download_usd=usd,
             wall_hours=fetch_hours[slowest],
             limited_by=f"{DOWNLOAD}: {slowest}'s polite rate",
-            rates=source_names + rate.stage_names(),
+            rates=rate.stage_names(),
         )
     ]
+
+    kinds = {source: NATIVE_BUNDLE_KIND[source] for source in cluster.sources}
+    figures = {source: papers[source] * rate(f"extract.figures_per_paper.{kinds[source]}") for source in papers}
+    if cluster.figures is not None:
+        figures = {source: count * cluster.figures / sum(figures.values()) for source, count in figures.items()}
+    all_figures = sum(figures.values())
+    image_bytes = sum(figures[source] * rate(f"extract.image_bytes_per_figure.{kinds[source]}") for source in papers)
     stages.append(
         _stage(
             "figures",

@@ -132,7 +132,8 @@ def _measured(path: Path) -> list[Rate]:
     document = json.loads(path.read_text())
     machine = document.get("machine", {})
     gpu = f", {machine['gpu']}" if machine.get("gpu") else ""
-    note = f"{machine.get('processor', '?')}, {machine.get('cpus_usable', '?')} CPUs{gpu}; {document['date']}"
+    load = f", load average {machine['load_average_1min']}" if "load_average_1min" in machine else ""
+    note = f"{machine.get('processor', '?')}, {machine.get('cpus_usable', '?')} CPUs{gpu}{load}; {document['date']}"
     return [
         Rate(name, float(entry["value"]), entry["unit"], entry["description"], MEASURED, _display(path), note)
         for name, entry in document.get("rates", {}).items()
