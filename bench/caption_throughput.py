@@ -42,13 +42,13 @@ from s1mm_assets.lib.caption import Sampling  # noqa: E402
 from s1mm_assets.lib.caption.cache import CACHE_ROOT, CaptionCache, cache_key  # noqa: E402
 from s1mm_assets.lib.caption.images import prepare_image  # noqa: E402
 from s1mm_assets.lib.caption.vllm_http import VllmHttpBackend, VllmHttpSettings  # noqa: E402
-from s1mm_assets.lib.caption.vllm_process import VllmServer, VllmServerSettings  # noqa: E402
 from s1mm_assets.lib.lake import Lake  # noqa: E402
 from s1mm_assets.lib.sources.sample import SampleSource  # noqa: E402
 from s1mm_assets.lib.stages.captions import caption_requests, enhance_captions  # noqa: E402
 from s1mm_assets.lib.stages.contexts import build_contexts  # noqa: E402
 from s1mm_assets.lib.stages.figures import extract_figures  # noqa: E402
 from s1mm_assets.lib.stages.raw_papers import collect_papers  # noqa: E402
+from s1mm_assets_tests.vllm_support.vllm_process import VllmServer, VllmServerSettings  # noqa: E402
 
 SOURCE, MONTH = "arxiv", "2024-01"
 

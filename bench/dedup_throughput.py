@@ -13,8 +13,9 @@ index, and the index's memory beyond the hashes themselves.
 
 `--partition N` then times `find_duplicates` as the quality stage calls it for a partition of N figures against
 the last released set (half new figures, a quarter copies of released ones, a quarter copies of figures earlier
-in the same partition), released metadata read into `ReleasedFigures` included. `--results` writes the time per
-figure of that call (or, without `--partition`, of a query to the largest index) as a rate `s1mm plan` reads.
+in the same partition), released metadata read into `OwnedFigures` included. `--results` writes the CPU time per
+figure of that call (or, without `--partition`, the wall time of a query to the largest index) as a rate
+`s1mm plan` reads.
 """
 
 from __future__ import annotations
@@ -34,20 +35,21 @@ from s1mm_assets.lib.score.dedup import (
     DEFAULT_MAX_BITS,
     Candidate,
     HammingIndex,
-    ReleasedFigures,
+    OwnedFigures,
     find_duplicates,
     perceptual_hash,
 )
 from s1mm_assets.lib.sources.sample.figures import available_kinds, make_figure, render
-from s1mm_assets.lib.sources.sample.topics import TOPICS
+from s1mm_assets.lib.sources.sample.topics import all_topics
 
 _POPCOUNT = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint16)
 
 
 def layouts(count: int) -> np.ndarray:
     hashes = []
+    topics = all_topics()
     for index in range(count):
-        topic = TOPICS[index % len(TOPICS)]
+        topic = topics[index % len(topics)]
         kinds = available_kinds(topic)
         spec = make_figure(kinds[index % len(kinds)], topic, np.random.default_rng(index), "(a)")
         hashes.append(bytes.fromhex(perceptual_hash(Image.open(io.BytesIO(render(spec, "png"))))))
@@ -87,7 +89,7 @@ def partition_seconds(
         }
     )
     started, cpu = time.perf_counter(), time.process_time()
-    found = find_duplicates(candidates, ReleasedFigures.from_metadata([("arxiv/2024-01", metadata)]))
+    found = find_duplicates(candidates, OwnedFigures.from_tables([("arxiv/2024-01", metadata)]))
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     within = sum(duplicate.partition == "arxiv/2024-02" for duplicate in found.values())
     return cpu_seconds, (

@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from s1mm_assets.lib.score.perplexity import MaskedLanguageModel  # noqa: E402
+from s1mm_assets.lib.settings import CLIP_PROCESSES_FROM_IMAGES  # noqa: E402
 from s1mm_assets_tests.models import save_tiny_masked_lm  # noqa: E402
 
 # The scoring code before issue 15: float32, images decoded on a thread pool, masked copies built in Python.
@@ -72,7 +73,7 @@ def sample_figures(scratch: Path, images: Path, count: int) -> list[tuple[str, s
     partitions are made under `scratch`, the images written to `images`."""
     from s1mm_assets.lib.caption import ContextFusionBackend
     from s1mm_assets.lib.lake import Lake
-    from s1mm_assets.lib.sources import open_source_backend
+    from s1mm_assets.lib.sources.sample import SampleSource
     from s1mm_assets.lib.stages.captions import enhance_captions
     from s1mm_assets.lib.stages.contexts import build_contexts
     from s1mm_assets.lib.stages.figures import extract_figures
@@ -81,7 +82,7 @@ def sample_figures(scratch: Path, images: Path, count: int) -> list[tuple[str, s
     lake = Lake(str(scratch / "lake"))
     images.mkdir(parents=True, exist_ok=True)
     # About 3.5 figures a sample paper, four partitions.
-    backend = open_source_backend("sample", sample_papers_per_partition=max(8, count // 12 + 1))
+    backend = SampleSource(papers_per_partition=max(8, count // 12 + 1))
     figures: list[tuple[str, str, str]] = []
     for source, month in PARTITIONS:
         collect_papers(lake, backend, source, month)
@@ -274,11 +275,17 @@ def bert_base(folder: Path, captions: list[str]) -> Path:
     )
 
 
+def default_workers(arguments, figures: int) -> int:
+    """The decoding processes a partition of `figures` figures gets by default (`ClipModel`'s `decode_workers`
+    unset): processes on a CUDA device from `CLIP_PROCESSES_FROM_IMAGES` figures, threads otherwise."""
+    on_gpu = arguments.device.startswith("cuda")
+    return arguments.decode_workers if on_gpu and figures >= CLIP_PROCESSES_FROM_IMAGES else 0
+
+
 def clip_rows(arguments, folder: Path, figures: list, before: dict, precisions: list[str]) -> list[Row]:
     """Before and now on the tiny CLIP (everything but the model) and on the full-size one, sharing weights. The
     tiny CLIP runs now with its images decoded on threads and in worker processes; the full-size one as a
-    partition of that many figures would (`POOL_FROM_IMAGES`), in each precision asked for."""
-    from s1mm_assets.lib.score import clip as clip_module
+    partition of that many figures would (`CLIP_PROCESSES_FROM_IMAGES`), in each precision asked for."""
     from s1mm_assets.lib.score.clip import ClipModel
     from s1mm_assets_tests.models import save_tiny_clip
 
@@ -309,15 +316,12 @@ def clip_rows(arguments, folder: Path, figures: list, before: dict, precisions: 
         if model_name.startswith("tiny"):
             decodings = [(0, precisions[0]), (arguments.decode_workers, precisions[0])]
         else:
-            production = arguments.decode_workers if count >= clip_module.POOL_FROM_IMAGES else 0
-            decodings = [(production, precision) for precision in precisions]
+            decodings = [(default_workers(arguments, count), precision) for precision in precisions]
         for workers, precision in decodings:
             clip = ClipModel(*parts, name=now.name, device=device, precision=precision, decode_workers=workers)
             variants.append(("now", precision, workers, clip))
-        # by default a partition gets `auto` precision and, on a CPU, the tiny model's host cost is the one with its
-        # images decoded on threads (processes only pay off on a machine with cores to spare)
         production = [
-            (code, precision, workers) == ("now", "auto", 0 if model_name.startswith("tiny") else workers)
+            (code, precision, workers) == ("now", "auto", default_workers(arguments, count))
             for code, precision, workers, _ in variants
         ]
         reference = None

@@ -1,12 +1,24 @@
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from s1mm_assets.lib.lake import Lake
+from s1mm_assets.lib.settings import setting_variables
 
 # ../shared/corpus beside the checkout; S1MM_CORPUS points a checkout elsewhere (e.g. a git worktree) at it.
 CORPUS = Path(os.environ.get("S1MM_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+
+# The suite runs on the declared defaults whatever the caller's shell exports (test_settings proves it): every
+# setting's variable is removed before anything reads the settings, and S1MM_HOME is a fresh folder, so neither
+# the developer's environment nor their `.s1mm/config.toml` reaches a test. Tests that need a setting set it.
+for _variable in setting_variables():
+    os.environ.pop(_variable, None)
+os.environ["S1MM_HOME"] = tempfile.mkdtemp(prefix="s1mm-test-home-")
+atexit.register(shutil.rmtree, os.environ["S1MM_HOME"], ignore_errors=True)
 
 # Tests never reach a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

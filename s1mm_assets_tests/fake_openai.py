@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from s1mm_assets.lib.caption.vllm_process import free_port
+from s1mm_assets_tests.vllm_support.vllm_process import free_port
 
 
 @dataclasses.dataclass

@@ -6,8 +6,8 @@ import dagster as dg
 
 from s1mm_assets.definitions import ASSETS
 from s1mm_assets.defs.partitions import partition_key
-from s1mm_assets.defs.quality_scores.checks import quality_checks
-from s1mm_assets.defs.resources import resources_from_environment
+from s1mm_assets.defs.resources import resources_from_settings
+from s1mm_assets.lib.settings import load_settings
 
 
 def materialize_partition(
@@ -17,10 +17,12 @@ def materialize_partition(
     selection: list | None = None,
     **resource_overrides,
 ) -> dg.ExecuteInProcessResult:
-    """Materialize the graph for one partition with the resources a user gets from the environment."""
-    resources = {**resources_from_environment(), **resource_overrides}
+    """Materialize the graph for one partition with the resources of the test's settings: the defaults, plus what
+    the test itself set (its S1MM_HOME; conftest removes everything the caller exported), changed by
+    `resource_overrides`."""
+    resources = {**resources_from_settings(load_settings()), **resource_overrides}
     return dg.materialize(
-        selection or [*ASSETS, *quality_checks],
+        selection or ASSETS,
         partition_key=str(partition_key(source, month)),
         resources=resources,
         instance=instance or dg.DagsterInstance.ephemeral(),

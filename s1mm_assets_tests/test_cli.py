@@ -40,7 +40,7 @@ def test_dagster_cli_materializes_a_partition_that_s1mm_then_queries_and_verifie
             "--select",
             "*",
             "--partition",
-            "2024-01-01|chemrxiv",
+            "2024-01|chemrxiv",
         ],
         dagster_home,
     )
@@ -48,6 +48,20 @@ def test_dagster_cli_materializes_a_partition_that_s1mm_then_queries_and_verifie
 
     counted = _run([str(BIN / "s1mm"), "sql", "select count(*) as n from figures", "--format", "json"], dagster_home)
     assert json.loads(counted.stdout)[0]["n"] > 0
+
+    # the DuckDB file the run left behind: the plain `duckdb` shell on it agrees with `s1mm sql`
+    database = dagster_home / "s1mm.duckdb"
+    assert database.is_file()
+    for sql in (
+        "select source, month, papers, figures, released, held_back, quarantined, gate from partition_summary",
+        "select figure_id, license_id, enhanced_chars, grounding from released_figures order by figure_id",
+        "select stage, reason, items from quarantine_reasons order by stage, reason",
+        "select count(*) as n from quality",
+    ):
+        shell = _run([str(BIN / "duckdb"), "-readonly", "-json", str(database), "-c", sql], dagster_home)
+        ours = _run([str(BIN / "s1mm"), "sql", sql, "--format", "json"], dagster_home)
+        assert shell.returncode == 0 and ours.returncode == 0, shell.stderr + ours.stderr
+        assert json.loads(shell.stdout or "[]") == json.loads(ours.stdout), sql
     shards = json.loads(
         _run([str(BIN / "s1mm"), "sql", "select path from releases", "--format", "json"], dagster_home).stdout
     )
@@ -90,6 +104,35 @@ def test_a_run_killed_midway_leaves_only_whole_files_and_a_rerun_completes(dagst
     leftovers += [path for path in (lake / "releases").rglob("*") if path.name.startswith(".tmp-")]
     assert leftovers == []
     assert verify_release(lake / "releases" / "arxiv" / "2024-01") == []
+
+
+def test_progress_is_drawn_on_a_terminal_and_nothing_extra_reaches_a_pipe(tmp_path: Path, s1mm_home: Path):
+    """`s1mm verify` over several releases: a bar on a terminal, only the verdict lines when piped."""
+    import pty
+
+    for month in ("2024-01", "2024-02", "2024-03"):  # three empty releases, each whole
+        (tmp_path / "arxiv" / month).mkdir(parents=True)
+        (tmp_path / "arxiv" / month / "manifest.json").write_text('{"files": {}, "n_samples": 0}')
+    command = [sys.executable, "-m", "s1mm_assets.cli", "verify", str(tmp_path)]
+    environment = {**os.environ, "COLUMNS": "120"}
+    piped = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
+    assert piped.stderr == "" and piped.stdout.count("OK ") == 3
+
+    transcript = bytearray()
+
+    def read(fd: int) -> bytes:
+        data = os.read(fd, 4096)
+        transcript.extend(data)
+        return data
+
+    old = os.environ.copy()
+    os.environ.update(environment)
+    try:
+        pty.spawn(command, read)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    assert b"verifying releases" in transcript and transcript.count(b"OK ") == 3
 
 
 def test_sql_reports_a_bad_query_without_a_traceback(s1mm_home: Path, capsys):

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from s1mm_assets.defs.cluster import caption_step_tags, scoring_step_tags
+from s1mm_assets.lib.settings import load_settings, setting_variables
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOYMENT = ROOT / "deployment" / "k8s"
@@ -122,20 +123,19 @@ def test_the_vllm_service_serves_the_model_the_code_location_asks_for(code_locat
 
 
 def test_the_code_location_sets_only_settings_the_code_reads(code_location):
-    source = "\n".join(path.read_text() for path in (ROOT / "s1mm_assets").rglob("*.py"))
     environment = code_location["env"]
-    assert environment and all(f'"{name}"' in source for name in environment), [
-        name for name in environment if f'"{name}"' not in source
-    ]
+    assert environment and set(environment) <= set(setting_variables()), set(environment) - set(setting_variables())
+    settings = load_settings(environment)  # every value is one its setting accepts
     # On the cluster the captions come from the vLLM Deployment and the scores from a GPU step pod.
-    assert environment["S1MM_EXECUTOR"] == "k8s"
-    assert caption_step_tags(environment) == {} and scoring_step_tags(environment) != {}
+    assert settings.cluster.executor == "k8s"
+    assert caption_step_tags(settings.captioner) == {} and scoring_step_tags(settings.scoring) != {}
 
 
 def test_the_code_location_mounts_the_volumes_and_secrets_the_manifests_create(code_location):
     for volume in code_location["volumes"]:
         assert unknown_fields(kubernetes.client.V1Volume, volume, "volume") == []
-        assert named("PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"])
+        if "persistentVolumeClaim" in volume:
+            assert named("PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"])
     mounted = {mount["name"]: mount["mountPath"] for mount in code_location["volumeMounts"]}
     assert set(mounted) == {volume["name"] for volume in code_location["volumes"]}
     for name, value in code_location["env"].items():
@@ -153,6 +153,24 @@ def test_the_image_serves_the_code_location_the_chart_loads_with_extras_the_proj
     module = pyproject["tool"]["dagster"]["module_name"]
     assert code_location["dagsterApiGrpcArgs"] == ["--module-name", module]
     assert f'"--module-name", "{module}"' in dockerfile and f'"--port", "{code_location["port"]}"' in dockerfile
+
+
+def test_pods_run_as_the_image_user_on_a_read_only_root_with_only_tmp_writable(code_location):
+    """Strangers' papers are parsed in these pods: the code location's pod and the run pods run as the image's
+    unprivileged user, on a read-only root filesystem, with /tmp (the extraction workers' folders) writable."""
+    values = yaml.safe_load((DEPLOYMENT / "values.yaml").read_text())
+    run_pods = values["runLauncher"]["config"]["k8sRunLauncher"]["runK8sConfig"]
+    [user] = re.findall(r"^USER (\d+):(\d+)$", (DEPLOYMENT / "Dockerfile").read_text(), re.MULTILINE)
+    for pod, container in (
+        (code_location["podSecurityContext"], code_location["securityContext"]),
+        (run_pods["podSpecConfig"]["securityContext"], run_pods["containerConfig"]["securityContext"]),
+    ):
+        assert unknown_fields(kubernetes.client.V1PodSecurityContext, pod, "pod") == []
+        assert unknown_fields(kubernetes.client.V1SecurityContext, container, "container") == []
+        assert pod["runAsNonRoot"] and (str(pod["runAsUser"]), str(pod["runAsGroup"])) == user
+        assert container["readOnlyRootFilesystem"] and not container["allowPrivilegeEscalation"]
+    scratch = {mount["mountPath"]: mount["name"] for mount in code_location["volumeMounts"]}["/tmp"]
+    assert {volume["name"]: volume for volume in code_location["volumes"]}[scratch]["emptyDir"]
 
 
 def test_the_instance_settings_written_past_the_chart_are_ones_dagster_accepts():

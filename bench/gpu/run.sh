@@ -29,7 +29,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT
 #    the GPU in seconds (reused when it is already there).
 CHECKPOINT="$WORK/qwen3-vl-8b-random"
 test -f "$CHECKPOINT/config.json" \
-    || "$PYTHON" -m s1mm_assets.lib.caption.random_checkpoint "$CHECKPOINT" --preset qwen3-vl-8b --device cuda
+    || "$PYTHON" -m s1mm_assets_tests.vllm_support.random_checkpoint "$CHECKPOINT" --preset qwen3-vl-8b --device cuda
 
 # 2. GPU utilisation, sampled for the whole run; the benchmark averages it over each side's time window.
 nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,noheader,nounits -lms 500 \

@@ -1,4 +1,4 @@
-"""What the steps ask of a Kubernetes cluster (dagster-k8s), decided from the environment the code location loads
+"""What the steps ask of a Kubernetes cluster (dagster-k8s), decided from the settings the code location loads
 with, like the resources: which executor runs the steps, and which step pods get a GPU.
 
 Under `S1MM_EXECUTOR=k8s` every step runs in its own pod (`k8s_job_executor`); a step pod reads the
@@ -16,9 +16,9 @@ the step to a GPU node.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import dagster as dg
+
+from s1mm_assets.lib.settings import CaptionerSettings, ClusterSettings, ScoringSettings
 
 EXECUTORS = ("multiprocess", "k8s")
 GPU = "nvidia.com/gpu"
@@ -35,28 +35,40 @@ GPU_POD_CONFIG = {
 _MEMORY_PER_EXTRACTION_CPU_GIB = 2
 
 
-def figures_step_tags(environment: Mapping[str, str]) -> dict[str, object]:
-    cpus = int(environment.get("S1MM_FIGURES_STEP_CPUS", "0"))
+def figures_step_tags(cluster: ClusterSettings) -> dict[str, object]:
+    cpus = cluster.figures_step_cpus
     if cpus <= 0:
         return {}
     size = {"cpu": str(cpus), "memory": f"{cpus * _MEMORY_PER_EXTRACTION_CPU_GIB}Gi"}
     return {"dagster-k8s/config": {"container_config": {"resources": {"requests": size, "limits": size}}}}
 
 
-def caption_step_tags(environment: Mapping[str, str]) -> dict[str, object]:
-    runs_model = environment.get("S1MM_CAPTION_BACKEND", "context") == "vllm_offline"
+def caption_step_tags(captioner: CaptionerSettings) -> dict[str, object]:
+    runs_model = captioner.caption_backend == "vllm_offline"
     return {"dagster-k8s/config": GPU_POD_CONFIG} if runs_model else {}
 
 
-def scoring_step_tags(environment: Mapping[str, str]) -> dict[str, object]:
-    on_gpu = environment.get("S1MM_SCORING_DEVICE", "cpu").startswith("cuda")
+def scoring_step_tags(scoring: ScoringSettings) -> dict[str, object]:
+    on_gpu = scoring.scoring_device.startswith("cuda")
     return {"dagster-k8s/config": GPU_POD_CONFIG} if on_gpu else {}
 
 
-def executor_from_environment(environment: Mapping[str, str]) -> dg.ExecutorDefinition:
-    name = environment.get("S1MM_EXECUTOR", "multiprocess")
+# On one machine every step is a child of a forkserver that has imported the code location once: a step starts in
+# a fraction of a second instead of paying ~3-5 s to import Dagster, PyMuPDF, pyarrow and the rest again
+# (BENCHMARKS.md, "Run overhead"). Forking from a clean server process, not from the run process with its threads.
+@dg.configured(
+    dg.multiprocess_executor,
+    config_schema={"max_concurrent": dg.Field(int, is_required=False, description="steps at once; default: CPUs")},
+)
+def local_executor(config: dict) -> dict:
+    forkserver = {"start_method": {"forkserver": {"preload_modules": ["s1mm_assets.definitions"]}}}
+    return forkserver | ({"max_concurrent": config["max_concurrent"]} if "max_concurrent" in config else {})
+
+
+def executor_for(cluster: ClusterSettings) -> dg.ExecutorDefinition:
+    name = cluster.executor
     if name == "multiprocess":
-        return dg.multiprocess_executor
+        return local_executor
     if name == "k8s":
         from dagster_k8s import k8s_job_executor  # only a cluster deployment needs the Kubernetes client loaded
 

@@ -1,7 +1,9 @@
 """The one partitioning every asset and check shares: paper source x publication month.
 
-Months start in 2007-01 (arXiv's source era) and include the month in progress (`end_offset=1`). Keys read
-`"2024-03-01|arxiv"` (dimensions sort by name); code uses `keys_by_dimension`, never string parsing.
+Months start in 2007-01 (arXiv's source era) and include the month in progress (`end_offset=1`). A month is
+spelled `2024-03` everywhere: in Dagster's partition keys (`"2024-03|arxiv"`, dimensions sort by name), in the
+lake's folders, on the command line and in the release folders. Code reads `keys_by_dimension`, never parses
+the string.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import dagster as dg
 
 from s1mm_assets.lib.sources import SOURCES
 
-FIRST_MONTH = "2007-01-01"
+FIRST_MONTH = "2007-01"
+MONTH_FORMAT = "%Y-%m"
 
 source_partitions = dg.StaticPartitionsDefinition(list(SOURCES))
-month_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, end_offset=1)
+month_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt=MONTH_FORMAT, end_offset=1)
 source_month_partitions = dg.MultiPartitionsDefinition({"source": source_partitions, "month": month_partitions})
 
 
@@ -22,9 +25,9 @@ def source_and_month(context: dg.AssetExecutionContext | dg.AssetCheckExecutionC
     key = context.partition_key
     if not isinstance(key, dg.MultiPartitionKey):
         key = source_month_partitions.get_partition_key_from_str(key)
-    return key.keys_by_dimension["source"], key.keys_by_dimension["month"][:7]
+    return key.keys_by_dimension["source"], key.keys_by_dimension["month"]
 
 
 def partition_key(source: str, month: str) -> dg.MultiPartitionKey:
-    """The Dagster key for a source and a month given as YYYY-MM or YYYY-MM-DD."""
-    return dg.MultiPartitionKey({"source": source, "month": f"{month[:7]}-01"})
+    """The Dagster key for a source and a month (YYYY-MM)."""
+    return dg.MultiPartitionKey({"source": source, "month": month})

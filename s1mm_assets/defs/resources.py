@@ -1,156 +1,140 @@
-"""Resources: where the lake is, where papers come from, who writes captions, what the release gate demands.
+"""Resources: the settings of each concern (`lib/settings.py`) as Dagster resources, so a run can change them in
+the launchpad.
 
-Every field has an embedded default so the project runs on one machine with no configuration, and an
-environment variable so a deployment can change it without code (read when the code location loads).
+Each resource class takes its fields from its concerns' settings models (names, types, defaults, descriptions):
+nothing is restated here. The code location builds them from the effective settings (environment, config file,
+defaults) once, when it loads; `settings_of(model)` turns a resource's fields back into the validated model that
+`lib/` works with (`settings()`: its first concern's).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
 
 import dagster as dg
+import duckdb
+import pydantic
 from pydantic import PrivateAttr
 
-from s1mm_assets.lib import settings
-from s1mm_assets.lib.caption import CaptionBackend, Sampling
-from s1mm_assets.lib.caption.backends import CaptionerSettings, open_backend
-from s1mm_assets.lib.caption.images import DEFAULT_MAX_PIXELS
+from s1mm_assets.lib.caption import CaptionBackend
+from s1mm_assets.lib.caption.backends import open_backend
+from s1mm_assets.lib.database import refresh_database
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.score.models import ScoringModels, load_scoring_models
-from s1mm_assets.lib.score.row_filter import RowPolicy
-from s1mm_assets.lib.sources import PaperSourceBackend, open_source_backend
-from s1mm_assets.lib.stages.captions import DEFAULT_CHECKPOINT_EVERY
+from s1mm_assets.lib.settings import (
+    ArxivSettings,
+    BiorxivSettings,
+    CaptionerSettings,
+    ChemrxivSettings,
+    ExtractionSettings,
+    GateSettings,
+    HttpSettings,
+    NatureCommunicationsSettings,
+    S3Settings,
+    ScoringSettings,
+    Settings,
+    SettingsModel,
+    SourceSettings,
+    StorageSettings,
+)
+from s1mm_assets.lib.sources.backends import open_source
+
+if TYPE_CHECKING:
+    from s1mm_assets.lib.sources.connectors import Connector
+
+# What decides where a source's papers come from and how the real services are reached: one resource, so that a
+# run's launchpad changes the backend and the connectors' settings together.
+SOURCE_CONCERNS = (
+    SourceSettings,
+    HttpSettings,
+    S3Settings,
+    ArxivSettings,
+    BiorxivSettings,
+    ChemrxivSettings,
+    NatureCommunicationsSettings,
+)
 
 
-class LakeResource(dg.ConfigurableResource):
-    """The lake root: a local folder or an fsspec URL (`s3://bucket/prefix`). Empty: `$S1MM_HOME/lake`."""
+class _SettingsResource(dg.ConfigurableResource):
+    settings_models: ClassVar[tuple[type[SettingsModel], ...]]
 
-    url: str = ""
+    def settings_of(self, model: type[SettingsModel]) -> SettingsModel:
+        """The resource's fields of one concern, validated into its settings model."""
+        return model.model_validate({name: getattr(self, name) for name in model.model_fields})
+
+    def settings(self):
+        """The resource's fields, validated into its (first) concern's settings model."""
+        return self.settings_of(self.settings_models[0])
+
+
+def _fields_of(*models: type[SettingsModel]) -> type[_SettingsResource]:
+    """A resource base class with the models' fields (names, types, defaults, descriptions)."""
+    fields = {
+        name: (field.annotation, pydantic.Field(field.default, description=field.description))
+        for model in models
+        for name, field in model.model_fields.items()
+    }
+    base = pydantic.create_model(f"{models[0].__name__}Fields", __base__=_SettingsResource, **fields)
+    base.settings_models = models
+    return base
+
+
+class LakeResource(_fields_of(StorageSettings)):
+    """Where state lives: the lake root (a folder or an fsspec URL such as `s3://bucket/prefix`), and the DuckDB
+    database file whose views show it to any SQL client."""
 
     def open(self) -> Lake:
-        return Lake(self.url or settings.lake_root())
+        return Lake(self.settings().lake_url())
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        # After every step that wrote the lake, the database file's views cover what it now holds (a no-op unless a
+        # table got its first partition). A failure here leaves the data written and says so; `s1mm sql` retries.
+        try:
+            refresh_database(self.open(), self.settings().duckdb_path())
+        except (OSError, TimeoutError, duckdb.Error) as error:
+            context.log.warning(f"the DuckDB views in {self.settings().duckdb_path()} were not refreshed: {error}")
 
 
-class PaperSourceResource(dg.ConfigurableResource):
-    """Which backend provides the papers: `sample` (generated demo corpus) or `local` (a folder you bring)."""
+class PaperSourceResource(_fields_of(*SOURCE_CONCERNS)):
+    """Which backend provides each source's papers: `sample` (generated demo corpus), `local` (a folder you bring) or
+    `live` (the real services), and how the live connectors reach the services (politeness, object storage,
+    endpoints)."""
 
-    backend: str = "sample"
-    local_root: str = ""
-    sample_papers_per_partition: int = 6
+    def source_settings(self) -> Settings:
+        return Settings(**{model.section: self.settings_of(model) for model in self.settings_models})
 
-    def open(self) -> PaperSourceBackend:
-        return open_source_backend(
-            self.backend,
-            local_root=self.local_root or None,
-            sample_papers_per_partition=self.sample_papers_per_partition,
-        )
+    def backend_for(self, source: str) -> str:
+        return self.settings().backend_for(source)
+
+    def open(self, source: str) -> Connector:
+        """The connector of `source` under these settings; the caller closes it."""
+        return open_source(source, self.source_settings())
 
 
-class CaptionerResource(dg.ConfigurableResource):
-    """Who writes the enhanced captions.
+class ExtractionLimitsResource(_fields_of(ExtractionSettings)):
+    """What one paper's extraction may cost (time, memory, output, pixels, unpacked bytes) before it is
+    quarantined; every paper is extracted in a worker process held to these limits."""
 
-    `context` (default, no model): the author caption fused with the citing sentences, labelled as such.
-    `vllm`: a vLLM server's OpenAI-compatible API at `server_url` serving `model` (Qwen3-VL in production).
-    `vllm_offline`: vLLM's in-process engine on the local checkpoint folder `model` (a GPU pod).
-    """
 
-    backend: str = "context"
-    server_url: str = "http://127.0.0.1:8000/v1"
-    model: str = ""
-    max_tokens: int = 320
-    temperature: float = 0.0
-    max_concurrency: int = 64
-    request_timeout_s: float = 300.0
-    max_attempts: int = 4
-    unreachable_after_s: float = 120.0
-    image_max_pixels: int = DEFAULT_MAX_PIXELS
-    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
+class CaptionerResource(_fields_of(CaptionerSettings)):
+    """Who writes the enhanced captions: `context` (no model, labelled as such), `vllm` (a vLLM server's
+    OpenAI-compatible API) or `vllm_offline` (vLLM's engine in process on a local checkpoint)."""
 
     def open(self) -> CaptionBackend:
-        return open_backend(
-            CaptionerSettings(
-                backend=self.backend,
-                server_url=self.server_url,
-                model=self.model,
-                sampling=Sampling(max_tokens=self.max_tokens, temperature=self.temperature),
-                max_concurrency=self.max_concurrency,
-                request_timeout_s=self.request_timeout_s,
-                max_attempts=self.max_attempts,
-                unreachable_after_s=self.unreachable_after_s,
-                image_max_pixels=self.image_max_pixels,
-            )
-        )
-
-    @classmethod
-    def from_environment(cls, environment: Mapping[str, str]) -> CaptionerResource:
-        defaults = cls()
-        return cls(
-            backend=environment.get("S1MM_CAPTION_BACKEND", defaults.backend),
-            server_url=environment.get("S1MM_VLLM_URL", defaults.server_url),
-            model=environment.get("S1MM_VLLM_MODEL", defaults.model),
-            max_tokens=int(environment.get("S1MM_CAPTION_MAX_TOKENS", defaults.max_tokens)),
-            temperature=float(environment.get("S1MM_CAPTION_TEMPERATURE", defaults.temperature)),
-            max_concurrency=int(environment.get("S1MM_VLLM_CONCURRENCY", defaults.max_concurrency)),
-            request_timeout_s=float(environment.get("S1MM_VLLM_TIMEOUT_S", defaults.request_timeout_s)),
-            max_attempts=int(environment.get("S1MM_VLLM_MAX_ATTEMPTS", defaults.max_attempts)),
-        )
+        return open_backend(self.settings())
 
 
-class QualityGateResource(dg.ConfigurableResource):
-    """Thresholds of the release gate (blocking checks) and of the per-figure filter. Defaults are documented in
-    the README; each has an S1MM_* environment variable."""
-
-    max_caption_failure_rate: float = 0.05
-    min_enhanced_chars: int = 20
-    # CLIP: mean (enhanced - raw) must exceed this; without a model the check fails only if require_clip is set
-    require_clip: bool = False
-    min_clip_delta: float = 0.0
-    min_mean_enhanced_chars: float = 100.0
-    max_mean_enhanced_chars: float = 2000.0
-    min_mean_grounding: float = 0.8
-    min_row_grounding: float = 0.5
-    hold_back_invented_numbers: bool = True
-    near_duplicate_max_bits: int = 10
-    license_policy: str = "cc-by-compatible"
-
-    def row_policy(self) -> RowPolicy:
-        return RowPolicy(
-            min_enhanced_chars=self.min_enhanced_chars,
-            min_grounding=self.min_row_grounding,
-            hold_back_invented_numbers=self.hold_back_invented_numbers,
-            license_policy=self.license_policy,
-            near_duplicate_max_bits=self.near_duplicate_max_bits,
-        )
+class QualityGateResource(_fields_of(GateSettings)):
+    """Thresholds of the release gate (blocking checks) and of the per-figure filter."""
 
 
-class ScoringModelsResource(dg.ConfigurableResource):
-    """Local model files for quality scoring, loaded once per step. Empty: that metric is not measured.
-
-    `clip_model`: a folder with `open_clip_config.json` and weights (a Hugging Face snapshot of an open_clip
-    model), or an open_clip architecture name such as `ViT-B-32` with `clip_weights` a local weights file.
-    `masked_lm`: a folder a masked LM was saved to (`save_pretrained`), e.g. SciBERT. Needs the `ml` extra.
-    """
-
-    clip_model: str = ""
-    clip_weights: str = ""
-    masked_lm: str = ""
-    device: str = "cpu"
-    batch_size: int = 32
-    # tokens a masked copy shows the LM around the masked token; 0: the model's maximum
-    perplexity_window: int = 0
+class ScoringModelsResource(_fields_of(ScoringSettings)):
+    """Local model files for quality scoring, loaded once per step. Empty: that metric is not measured."""
 
     _models: ScoringModels | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._models = load_scoring_models(
-            clip_model=self.clip_model,
-            clip_weights=self.clip_weights,
-            masked_lm=self.masked_lm,
-            device=self.device,
-            batch_size=self.batch_size,
-            perplexity_window=self.perplexity_window,
-        )
+        self._models = load_scoring_models(self.settings())
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self._models = None
@@ -161,39 +145,28 @@ class ScoringModelsResource(dg.ConfigurableResource):
         return self._models
 
 
-def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
-    environment = os.environ
+def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    """The resources a run gets unless the launchpad changes them."""
+
+    def values(*models: type[SettingsModel]) -> dict:
+        return {name: value for model in models for name, value in _values(settings, model).items()}
+
     return {
-        "lake": LakeResource(url=environment.get("S1MM_LAKE", "")),
-        "paper_source": PaperSourceResource(
-            backend=environment.get("S1MM_SOURCE_BACKEND", "sample"),
-            local_root=environment.get("S1MM_LOCAL_ROOT", ""),
-            sample_papers_per_partition=int(environment.get("S1MM_SAMPLE_PAPERS", "6")),
-        ),
-        "captioner": CaptionerResource.from_environment(environment),
-        "quality_gate": QualityGateResource(
-            max_caption_failure_rate=float(environment.get("S1MM_MAX_CAPTION_FAILURE_RATE", "0.05")),
-            min_enhanced_chars=int(environment.get("S1MM_MIN_ENHANCED_CHARS", "20")),
-            require_clip=_flag(environment.get("S1MM_REQUIRE_CLIP", "0")),
-            min_clip_delta=float(environment.get("S1MM_MIN_CLIP_DELTA", "0.0")),
-            min_mean_enhanced_chars=float(environment.get("S1MM_MIN_MEAN_ENHANCED_CHARS", "100")),
-            max_mean_enhanced_chars=float(environment.get("S1MM_MAX_MEAN_ENHANCED_CHARS", "2000")),
-            min_mean_grounding=float(environment.get("S1MM_MIN_MEAN_GROUNDING", "0.8")),
-            min_row_grounding=float(environment.get("S1MM_MIN_ROW_GROUNDING", "0.5")),
-            hold_back_invented_numbers=_flag(environment.get("S1MM_HOLD_BACK_INVENTED_NUMBERS", "1")),
-            near_duplicate_max_bits=int(environment.get("S1MM_NEAR_DUPLICATE_MAX_BITS", "10")),
-            license_policy=environment.get("S1MM_LICENSE_POLICY", "cc-by-compatible"),
-        ),
-        "scoring_models": ScoringModelsResource(
-            clip_model=environment.get("S1MM_CLIP_MODEL", ""),
-            clip_weights=environment.get("S1MM_CLIP_WEIGHTS", ""),
-            masked_lm=environment.get("S1MM_MASKED_LM", ""),
-            device=environment.get("S1MM_SCORING_DEVICE", "cpu"),
-            batch_size=int(environment.get("S1MM_SCORING_BATCH_SIZE", "32")),
-            perplexity_window=int(environment.get("S1MM_PERPLEXITY_WINDOW", "0")),
-        ),
+        "lake": LakeResource(**values(StorageSettings)),
+        "paper_source": PaperSourceResource(**values(*SOURCE_CONCERNS)),
+        "extraction_limits": ExtractionLimitsResource(**values(ExtractionSettings)),
+        "captioner": CaptionerResource(**values(CaptionerSettings)),
+        "quality_gate": QualityGateResource(**values(GateSettings)),
+        "scoring_models": ScoringModelsResource(**values(ScoringSettings)),
     }
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _values(settings: Settings, model: type[SettingsModel]) -> dict:
+    """A concern's values as resource fields. A secret set in the environment goes in as `dg.EnvVar`: the run
+    reads it from its own environment, and Dagster never stores or shows the value in a run's configuration."""
+    values = getattr(settings, model.section).model_dump()
+    for name, field in model.model_fields.items():
+        secret = (field.json_schema_extra or {}).get("secret")
+        if secret and settings.origin(model.section, name) == "environment":
+            values[name] = dg.EnvVar(model.variable(name))
+    return values

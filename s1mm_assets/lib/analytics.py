@@ -1,4 +1,4 @@
-"""SQL over the lake with DuckDB: every table is a view, whether or not any partition exists yet."""
+"""SQL over the lake with DuckDB (the views of lib/database.py), and query results as people read them."""
 
 from __future__ import annotations
 
@@ -6,33 +6,16 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
-import duckdb
-import pyarrow as pa
-
+from s1mm_assets.lib.database import connect
 from s1mm_assets.lib.lake import Lake
-from s1mm_assets.lib.schemas import TABLES
 
 
-def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    if not lake.is_local:
-        connection.register_filesystem(lake.fs)
-    for table, schema in TABLES.items():
-        if lake.fs.glob(lake.table_glob(table)):
-            source = (
-                f"read_parquet('{_quoted(lake, table)}', hive_partitioning=true, union_by_name=true, "
-                f"hive_types_autocast=false)"
-            )
-            connection.execute(f"create view {table} as select * from {source}")
-        else:
-            connection.register(f"_empty_{table}", pa.table({field.name: pa.array([], field.type) for field in schema}))
-            connection.execute(f"create view {table} as select * from _empty_{table}")
-    return connection
-
-
-def query(lake: Lake, sql: str) -> tuple[list[str], list[tuple]]:
-    connection = connect(lake)
+def query(lake: Lake, sql: str, database: Path | None = None) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of `sql` over the lake's views: those of the database file when given (what any
+    DuckDB client sees), else the same views in memory."""
+    connection = connect(lake, database)
     try:
         result = connection.execute(sql)
         columns = [description[0] for description in result.description or []]
@@ -77,10 +60,3 @@ def _aligned(columns: Sequence[str], rows: Sequence[tuple], max_width: int = 60)
     out += [line(row) for row in cells]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out)
-
-
-def _quoted(lake: Lake, table: str) -> str:
-    url = lake.table_glob(table)
-    if not lake.is_local:
-        url = f"{lake.fs.protocol[0] if isinstance(lake.fs.protocol, tuple) else lake.fs.protocol}://{url}"
-    return url.replace("'", "''")

@@ -3,8 +3,10 @@
 Layout under the root (a local folder or any fsspec URL such as `s3://bucket/prefix`):
 
     tables/<table>/source=<source>/month=<YYYY-MM>/[<key>=<value>/]data.parquet
+    report/<report table>.parquet      the dataset report's tables, about every partition
     blobs/<sha256[:2]>/<sha256>.<ext>
     releases/<source>/<YYYY-MM>/...
+    releases/README.md, manifest.json, charts/   the dataset card and the manifest of manifests
 
 Every write is atomic: a reader, or a run killed halfway, sees the old file or the new one, never a torn one.
 On a local disk that is a temporary name plus rename; object stores make a single PUT visible atomically.
@@ -27,7 +29,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from s1mm_assets.lib.schemas import TABLES
+from s1mm_assets.lib.schemas import REPORT_TABLES, TABLES
 
 TABLE_FILE = "data.parquet"
 # Temporaries are hidden and never end in a reader's suffix (.parquet, .tar), so no glob ever picks one up.
@@ -76,10 +78,12 @@ class Lake:
         return self.path(f"tables/{table}/**/*.parquet")
 
     def write_table(self, table: str, source: str, month: str, rows: Sequence[Mapping] | pa.Table, **extra: str) -> str:
-        """Validate rows against the table's declared schema and replace the partition's file atomically."""
-        schema = TABLES[table]
-        arrow = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(list(rows), schema=schema)
-        arrow = arrow.select(schema.names).cast(schema)
+        """Validate rows against the table's declared schema and replace the partition's file atomically.
+
+        Strict: a key or column the schema does not declare, or a non-nullable one that is missing or null, is an
+        error naming the table and the key (a misspelt metric must never become a column of NULLs). A nullable
+        column a row leaves out is NULL."""
+        arrow = conform_to_schema(table, rows)
         _check_partition_columns(arrow, table, source, month)
         buffer = io.BytesIO()
         pq.write_table(arrow, buffer, compression="zstd")
@@ -94,6 +98,50 @@ class Lake:
         if not self.fs.exists(self.path(relative)):
             raise PartitionMissing(f"{table} has no partition source={source} month={month} {extra or ''}".strip())
         return _conform(self.read_parquet(self.path(relative)), TABLES[table])
+
+    def read_table_and_digest(
+        self, table: str, source: str, month: str, columns: Sequence[str] | None = None
+    ) -> tuple[pa.Table, str]:
+        """The partition's table (those of `columns` it declares, when given) and the sha256 of its file: what a
+        stage that decides from other partitions records as consulted."""
+        relative = f"{self.partition_folder(table, source, month)}/{TABLE_FILE}"
+        if not self.fs.exists(self.path(relative)):
+            raise PartitionMissing(f"{table} has no partition source={source} month={month}")
+        data = self.read_bytes(relative)
+        parquet = pq.ParquetFile(pa.BufferReader(data))
+        stored = parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names] if columns else None)
+        schema = TABLES[table]
+        wanted = pa.schema([schema.field(name) for name in columns]) if columns else schema
+        return _conform(stored, wanted), sha256_hex(data)
+
+    @staticmethod
+    def report_table_path(table: str) -> str:
+        return f"report/{table}.parquet"
+
+    def write_report_table(self, table: str, rows: Sequence[Mapping] | pa.Table) -> str:
+        """Replace a dataset report table (declared in REPORT_TABLES) atomically, validated as strictly as
+        `write_table`."""
+        if table not in REPORT_TABLES:
+            raise SchemaMismatch(f"{table} is not a declared report table ({', '.join(REPORT_TABLES)})")
+        buffer = io.BytesIO()
+        pq.write_table(conform_to_schema(table, rows), buffer, compression="zstd")
+        relative = self.report_table_path(table)
+        self.write_bytes(relative, buffer.getvalue())
+        return relative
+
+    def read_report_table(self, table: str) -> pa.Table:
+        relative = self.report_table_path(table)
+        if not self.fs.exists(self.path(relative)):
+            raise PartitionMissing(f"{table}: no dataset report has been written yet")
+        return _conform(self.read_parquet(self.path(relative)), REPORT_TABLES[table])
+
+    def partitions(self, table: str) -> list[tuple[str, str]]:
+        """(source, month) of every partition the table has, sorted."""
+        found = []
+        for path in self.fs.glob(self.path(f"tables/{table}/source=*/month=*/{TABLE_FILE}")):
+            source_folder, month_folder = path.rstrip("/").split("/")[-3:-1]
+            found.append((source_folder.removeprefix("source="), month_folder.removeprefix("month=")))
+        return sorted(found)
 
     def read_parquet(self, path: str, columns: Sequence[str] | None = None) -> pa.Table:
         """A Parquet file of the lake (a full filesystem path), parsed from its bytes in memory; only those of
@@ -205,6 +253,55 @@ def _remove_stale_temporaries(folder: str, name: str) -> None:
                 else:
                     with contextlib.suppress(FileNotFoundError):
                         os.remove(entry.path)
+
+
+class SchemaMismatch(ValueError):
+    """Rows that do not fit their table's declared schema."""
+
+
+def conform_to_schema(table: str, rows: Sequence[Mapping] | pa.Table) -> pa.Table:
+    """`rows` as an Arrow table of the declared schema, or SchemaMismatch naming the table and the offending key."""
+    schema = TABLES[table] if table in TABLES else REPORT_TABLES[table]
+    if isinstance(rows, pa.Table):
+        _check_keys(table, schema, set(rows.column_names), "the Arrow table")
+        arrow = pa.Table.from_arrays(
+            [
+                rows.column(field.name) if field.name in rows.column_names else pa.nulls(rows.num_rows, field.type)
+                for field in schema
+            ],
+            names=schema.names,
+        )
+    else:
+        rows = list(rows)
+        checked: set[frozenset] = set()
+        for index, row in enumerate(rows):
+            keys = frozenset(row)
+            if keys not in checked:  # rows of one stage share a handful of key sets: check each once
+                _check_keys(table, schema, keys, f"row {index}")
+                checked.add(keys)
+        try:
+            arrow = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise SchemaMismatch(f"{table}: a value does not fit its column's declared type: {error}") from None
+    for field in schema:
+        if not field.nullable and arrow.column(field.name).null_count:
+            raise SchemaMismatch(f"{table}: column {field.name!r} is declared non-nullable but holds NULL")
+    try:
+        return arrow.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+        raise SchemaMismatch(f"{table}: a column does not fit its declared type: {error}") from None
+
+
+def _check_keys(table: str, schema: pa.Schema, keys: set[str] | frozenset[str], where: str) -> None:
+    unknown = sorted(keys - set(schema.names))
+    if unknown:
+        raise SchemaMismatch(
+            f"{table}: {where} has key(s) {', '.join(map(repr, unknown))} that the table does not declare "
+            f"(declared: {', '.join(schema.names)})"
+        )
+    missing = [field.name for field in schema if not field.nullable and field.name not in keys]
+    if missing:
+        raise SchemaMismatch(f"{table}: {where} lacks the non-nullable key(s) {', '.join(map(repr, missing))}")
 
 
 def _check_partition_columns(arrow: pa.Table, table: str, source: str, month: str) -> None:

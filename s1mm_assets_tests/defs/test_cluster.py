@@ -5,22 +5,18 @@ import os
 import subprocess
 import sys
 
-import dagster as dg
 import kubernetes
 import pytest
 from dagster_k8s import k8s_job_executor
 from dagster_k8s.job import UserDefinedDagsterK8sConfig
 from dagster_k8s.models import k8s_model_from_dict
 
-from s1mm_assets.defs.cluster import (
-    caption_step_tags,
-    executor_from_environment,
-    figures_step_tags,
-    scoring_step_tags,
-)
+from s1mm_assets.defs.cluster import caption_step_tags, executor_for, figures_step_tags, scoring_step_tags
 from s1mm_assets.defs.enhanced_captions.assets import enhanced_captions
 from s1mm_assets.defs.figures.assets import figures
+from s1mm_assets.defs.loaded_settings import LOADED_SETTINGS
 from s1mm_assets.defs.quality_scores.assets import quality_scores
+from s1mm_assets.lib.settings import CaptionerSettings, ClusterSettings, ScoringSettings
 
 
 def _pod_config(tags: dict) -> UserDefinedDagsterK8sConfig:
@@ -30,8 +26,8 @@ def _pod_config(tags: dict) -> UserDefinedDagsterK8sConfig:
 
 def test_a_step_that_runs_a_model_asks_for_one_gpu_and_tolerates_the_gpu_taint():
     for tags in (
-        caption_step_tags({"S1MM_CAPTION_BACKEND": "vllm_offline"}),
-        scoring_step_tags({"S1MM_SCORING_DEVICE": "cuda:0"}),
+        caption_step_tags(CaptionerSettings(caption_backend="vllm_offline")),
+        scoring_step_tags(ScoringSettings(scoring_device="cuda:0")),
     ):
         config = _pod_config(tags)
         resources = k8s_model_from_dict(kubernetes.client.V1ResourceRequirements, config.container_config["resources"])
@@ -43,33 +39,33 @@ def test_a_step_that_runs_a_model_asks_for_one_gpu_and_tolerates_the_gpu_taint()
 
 
 def test_a_step_that_only_calls_a_vllm_server_or_scores_on_cpu_gets_no_gpu():
-    assert caption_step_tags({"S1MM_CAPTION_BACKEND": "vllm"}) == {}
-    assert caption_step_tags({}) == {}  # the embedded `context` captioner
-    assert scoring_step_tags({"S1MM_SCORING_DEVICE": "cpu"}) == {} and scoring_step_tags({}) == {}
+    assert caption_step_tags(CaptionerSettings(caption_backend="vllm")) == {}
+    assert caption_step_tags(CaptionerSettings()) == {}  # the embedded `context` captioner
+    assert scoring_step_tags(ScoringSettings()) == {}
 
 
 def test_the_figures_step_pod_gets_the_cpus_asked_for_as_its_limit_and_memory_for_as_many_workers():
-    config = _pod_config(figures_step_tags({"S1MM_FIGURES_STEP_CPUS": "8"}))
+    config = _pod_config(figures_step_tags(ClusterSettings(figures_step_cpus=8)))
     resources = k8s_model_from_dict(kubernetes.client.V1ResourceRequirements, config.container_config["resources"])
     assert resources.requests == resources.limits == {"cpu": "8", "memory": "16Gi"}
-    assert figures_step_tags({}) == {}
+    assert figures_step_tags(ClusterSettings()) == {}
 
 
-def test_the_assets_carry_the_tags_of_the_environment_they_loaded_in():
+def test_the_assets_carry_the_tags_of_the_settings_they_loaded_with():
     assert enhanced_captions.op.pool == "gpu"  # caption steps queue for the vLLM servers in every deployment
     for asset, tags in (
-        (figures, figures_step_tags(os.environ)),
-        (enhanced_captions, caption_step_tags(os.environ)),
-        (quality_scores, scoring_step_tags(os.environ)),
+        (figures, figures_step_tags(LOADED_SETTINGS.cluster)),
+        (enhanced_captions, caption_step_tags(LOADED_SETTINGS.captioner)),
+        (quality_scores, scoring_step_tags(LOADED_SETTINGS.scoring)),
     ):
         assert ("dagster-k8s/config" in asset.op.tags) == bool(tags)
 
 
 def test_the_executor_is_chosen_by_s1mm_executor():
-    assert executor_from_environment({}) is dg.multiprocess_executor
-    assert executor_from_environment({"S1MM_EXECUTOR": "k8s"}) is k8s_job_executor
+    assert executor_for(ClusterSettings()).name == "local_executor"
+    assert executor_for(ClusterSettings(executor="k8s")) is k8s_job_executor
     with pytest.raises(ValueError, match="S1MM_EXECUTOR='celery': expected one of multiprocess, k8s"):
-        executor_from_environment({"S1MM_EXECUTOR": "celery"})
+        executor_for(ClusterSettings(executor="celery"))
 
 
 def test_a_code_location_loaded_for_a_cluster_runs_steps_in_pods_and_gives_the_model_steps_gpus():

@@ -11,7 +11,16 @@ from s1mm_assets.lib.release import verify_release
 from s1mm_assets.lib.sources import SOURCES
 from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, materialized_assets
 
-STAGES = {"raw_papers", "figures", "contexts", "enhanced_captions", "quality_scores", "release_shards"}
+STAGES = {
+    "paper_listing",
+    "raw_papers",
+    "figures",
+    "contexts",
+    "enhanced_captions",
+    "quality_scores",
+    "figure_ownership",
+    "release_shards",
+}
 
 
 @pytest.mark.parametrize("source", SOURCES)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from s1mm_assets.defs.quality_scores import checks
 from s1mm_assets.defs.resources import PaperSourceResource, QualityGateResource, ScoringModelsResource
 from s1mm_assets.lib.lake import Lake
+from s1mm_assets.lib.score import gate
 from s1mm_assets.lib.score.models import NO_CLIP, NO_MASKED_LM
 from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, materialized_assets
 
-SMALL = PaperSourceResource(sample_papers_per_partition=3)
+SMALL = PaperSourceResource(sample_papers=3)
 
 
 def _quality(lake: Lake, source: str, month: str = "2024-01") -> list[dict]:
@@ -38,7 +38,7 @@ def test_with_tiny_models_every_figure_gets_every_score(lake: Lake, tiny_clip: P
                 lambda cls, *args, _original=original, **kwargs: loads.append(cls) or _original(cls, *args, **kwargs)
             ),
         )
-    models = ScoringModelsResource(clip_model=str(tiny_clip), masked_lm=str(tiny_masked_lm), batch_size=8)
+    models = ScoringModelsResource(clip_model=str(tiny_clip), masked_lm=str(tiny_masked_lm), scoring_batch_size=8)
     # random weights cannot be expected to prefer the enhanced captions: this test is about what is recorded
     tolerant = QualityGateResource(min_clip_delta=-1000)
     result = materialize_partition(
@@ -74,8 +74,24 @@ def test_with_tiny_models_every_figure_gets_every_score(lake: Lake, tiny_clip: P
 def test_without_models_the_scores_are_not_measured_and_the_release_still_happens(lake: Lake):
     result = materialize_partition("nature_communications", "2024-01", paper_source=SMALL)
     assert result.success and "release_shards" in materialized_assets(result)
-    [clip_check] = [e for e in result.get_asset_check_evaluations() if e.check_name == checks.CLIP_ALIGNMENT_IMPROVES]
-    assert clip_check.passed and NO_CLIP in clip_check.description and "not required" in clip_check.description
+    # not measured is never shown as a pass: the check has no result, the metadata says why
+    evaluated = {evaluation.check_name for evaluation in result.get_asset_check_evaluations()}
+    assert gate.CLIP_ALIGNMENT_IMPROVES not in evaluated and gate.CAPTIONS_ARE_GROUNDED in evaluated
+    [scored] = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["quality_scores"]]
+    metadata = scored.materialization.metadata
+    assert metadata["clip_measured"].value == NO_CLIP and metadata["perplexity_measured"].value == NO_MASKED_LM
+    # held back figures are called so, each reason counted beside them
+    held_back = [row for row in _quality(lake, "nature_communications") if not row["passed"]]
+    assert metadata["held back"].value == len(held_back) and "failed" not in metadata
+    for reason in {reason for row in held_back for reason in row["reasons"]}:
+        assert metadata[f"held back: {reason}"].value == sum(reason in row["reasons"] for row in held_back)
+    [verdict] = [
+        row
+        for row in lake.read_table("checks", "nature_communications", "2024-01").to_pylist()
+        if row["check"] == gate.CLIP_ALIGNMENT_IMPROVES
+    ]
+    assert (verdict["passed"], verdict["measured"], verdict["severity"]) == (False, False, "WARN")
+    assert NO_CLIP in verdict["summary"] and "not required" in verdict["summary"]
 
     rows = _quality(lake, "nature_communications")
     for row in rows:
@@ -98,7 +114,7 @@ def test_require_clip_without_a_model_fails_the_check_instead_of_passing_silentl
     result = materialize_partition(
         "nature_communications", "2024-01", paper_source=SMALL, quality_gate=QualityGateResource(require_clip=True)
     )
-    assert failed_checks(result) == {checks.CLIP_ALIGNMENT_IMPROVES}
+    assert failed_checks(result) == {gate.CLIP_ALIGNMENT_IMPROVES}
     assert "release_shards" not in materialized_assets(result)
 
 

@@ -12,19 +12,21 @@ import dagster as dg
 import pytest
 
 from s1mm_assets.definitions import ASSETS, defs
+from s1mm_assets.defs.figure_ownership.assets import figure_ownership
 from s1mm_assets.defs.partitions import partition_key
-from s1mm_assets.defs.quality_scores import checks
 from s1mm_assets.defs.release_shards.assets import release_shards
 from s1mm_assets.defs.resources import PaperSourceResource, QualityGateResource, ScoringModelsResource
 from s1mm_assets.lib.analytics import query
 from s1mm_assets.lib.lake import Lake
+from s1mm_assets.lib.score import gate
 from s1mm_assets_tests import crafted
 from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, materialized_assets
 
-UPSTREAM = ASSETS[:4]  # raw_papers, figures, contexts, enhanced_captions
-SCORING = [*ASSETS[4:5], *checks.quality_checks]  # quality_scores and its checks, without the release
+UPSTREAM = ASSETS[:5]  # paper_listing, raw_papers, figures, contexts, enhanced_captions
+# quality_scores (whose step evaluates the checks) and figure_ownership, without the release
+SCORING = [*ASSETS[5:6], figure_ownership]
 SOURCE, MONTH = "chemrxiv", "2024-01"
-SMALL = PaperSourceResource(sample_papers_per_partition=3)
+SMALL = PaperSourceResource(sample_papers=3)
 INVENTED = " Overall the response reached 97.3% at 812 K after 4096 runs, 3.7-fold above the 1.15 mM baseline."
 
 
@@ -64,7 +66,7 @@ def _synthetic_heatmaps(request: pytest.FixtureRequest, scratch: Path) -> dict:
     figures = [(describe("heatmap", index), synthetic_figure_png("heatmap", index)) for index in range(4)]
     crafted.add_paper(scratch, SOURCE, MONTH, "heatmaps", crafted.latex_paper("Heatmaps", figures))
     return {
-        "paper_source": PaperSourceResource(backend="local", local_root=str(scratch)),
+        "paper_source": PaperSourceResource(source_backend="local", local_root=str(scratch)),
         "scoring_models": ScoringModelsResource(clip_model=str(request.getfixturevalue("trained_clip"))),
         "quality_gate": QualityGateResource(min_mean_enhanced_chars=0),
     }
@@ -78,32 +80,32 @@ def _describe_as_bar_chart(index: int, row: dict) -> dict:
 
 SCENARIOS = {
     "caption failures above the bound": Scenario(
-        checks.CAPTION_FAILURE_RATE_IS_LOW, _captions(_failed_every_third), says="no usable enhanced caption"
+        gate.CAPTION_FAILURE_RATE_IS_LOW, _captions(_failed_every_third), says="no usable enhanced caption"
     ),
     "an empty caption marked ok": Scenario(
-        checks.CAPTIONS_ARE_NOT_EMPTY,
+        gate.CAPTIONS_ARE_NOT_EMPTY,
         _captions(lambda index, row: row | {"enhanced_caption": ""} if index == 0 else row),
         says="1 empty enhanced captions marked ok",
     ),
-    "a stored image that no longer decodes": Scenario(checks.IMAGES_DECODE, _corrupt_first_image, says="1 of"),
-    "a stored image that is gone": Scenario(checks.IMAGES_DECODE, _remove_first_image, says="1 of"),
+    "a stored image that no longer decodes": Scenario(gate.IMAGES_DECODE, _corrupt_first_image, says="1 of"),
+    "a stored image that is gone": Scenario(gate.IMAGES_DECODE, _remove_first_image, says="1 of"),
     "runaway enhanced captions": Scenario(
-        checks.ENHANCED_LENGTH_IN_RANGE,
+        gate.ENHANCED_LENGTH_IN_RANGE,
         _captions(lambda index, row: row | {"enhanced_caption": " ".join([row["enhanced_caption"]] * 20)}),
         says="allowed 100-2000",
     ),
     "captions that invent numbers": Scenario(
-        checks.CAPTIONS_ARE_GROUNDED,
+        gate.CAPTIONS_ARE_GROUNDED,
         _captions(lambda index, row: row | {"enhanced_caption": row["enhanced_caption"] + INVENTED}),
         says="state numbers found in no source",
     ),
     "CLIP required but no model configured": Scenario(
-        checks.CLIP_ALIGNMENT_IMPROVES,
+        gate.CLIP_ALIGNMENT_IMPROVES,
         resources=lambda request, scratch: {"quality_gate": QualityGateResource(require_clip=True)},
         says="not measured: no CLIP model configured; require_clip is set",
     ),
     "enhanced captions that describe another kind of figure": Scenario(
-        checks.CLIP_ALIGNMENT_IMPROVES,
+        gate.CLIP_ALIGNMENT_IMPROVES,
         _captions(_describe_as_bar_chart),
         resources=_synthetic_heatmaps,
         says="mean CLIP delta (enhanced - raw) -",
@@ -129,8 +131,9 @@ def _run(selection: list, instance: dg.DagsterInstance, resources: dict) -> dg.E
 
 
 def _scored(lake: Lake, resources: dict, tamper: Callable[[Lake], None]):
-    """Upstream stages in one run, the crafted fault, then quality_scores and its checks in a run of their own
-    (no release in it), with a tick of the automation sensor before anything ran."""
+    """Upstream stages in one run, the crafted fault, then quality_scores with its checks (and the ownership
+    decision, which a failed blocking check stops too) in a run of their own, no release in it; with a tick of the
+    automation sensor before anything ran."""
     instance = dg.DagsterInstance.ephemeral()
     ticks = AutomationTicks(instance)
     assert ticks.requested_releases() == set()
@@ -173,7 +176,7 @@ def test_a_partition_whose_checks_pass_is_released_by_automation_and_within_a_ru
 def test_once_a_rescored_partition_passes_the_release_is_requested(lake: Lake):
     """The gate follows the latest check result: fixing the cause (here a tolerant bound) lifts it."""
     instance, ticks, scored = _scored(lake, {"paper_source": SMALL}, _captions(_failed_every_third))
-    assert failed_checks(scored) == {checks.CAPTION_FAILURE_RATE_IS_LOW}
+    assert failed_checks(scored) == {gate.CAPTION_FAILURE_RATE_IS_LOW}
     assert ticks.requested_releases() == set()
 
     tolerant = {"paper_source": SMALL, "quality_gate": QualityGateResource(max_caption_failure_rate=0.5)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from s1mm_assets.lib.release.manifest import file_sha256
 from s1mm_assets_tests import crafted
 from s1mm_assets_tests.pipeline import failed_checks, materialize_partition, materialized_assets
 
-SMALL = PaperSourceResource(sample_papers_per_partition=3)
+SMALL = PaperSourceResource(sample_papers=3)
 RELEASE = "releases/nature_communications/2024-01"
 
 
@@ -51,7 +52,23 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.delenv("S1MM_LAKE", raising=False)
         result = materialize_partition("nature_communications", "2024-01", paper_source=SMALL)
     assert result.success and "release_shards" in materialized_assets(result)
-    return home / "lake"
+    [event] = result.asset_materializations_for_node("release_shards")
+    lake = home / "lake"
+    (home / "release-metadata.json").write_text(
+        json.dumps({key: str(value.value) for key, value in event.metadata.items()})
+    )
+    return lake
+
+
+def test_the_release_metadata_names_the_folder_the_table_the_manifest_hash_and_the_size(released: Path):
+    metadata = json.loads((released.parent / "release-metadata.json").read_text())
+    assert metadata["release folder"] == str(released / RELEASE)
+    assert metadata["releases table"].endswith(
+        "tables/releases/source=nature_communications/month=2024-01/data.parquet"
+    )
+    assert metadata["manifest sha256"] == file_sha256(released / RELEASE / "manifest.json")
+    assert re.fullmatch(r"\d+\.\d (kB|MB)", metadata["release size"])
+    assert not {"output", "output_1", "failed"} & set(metadata)
 
 
 def test_a_released_shard_reads_back_through_webdataset_with_the_images_and_captions_that_went_in(released: Path):
@@ -176,7 +193,7 @@ def test_duplicates_licences_failed_and_ungrounded_captions_are_held_back_with_t
     crafted.add_paper(
         root, "biorxiv", "2024-01", "d", crafted.latex_paper("D", [(f"{cite}, D1.", fourth), (f"{cite}, D2.", fifth)])
     )
-    source = PaperSourceResource(backend="local", local_root=str(root))
+    source = PaperSourceResource(source_backend="local", local_root=str(root))
     tolerant = QualityGateResource(max_caption_failure_rate=0.5, min_mean_grounding=0.5, min_mean_enhanced_chars=0)
 
     assert materialize_partition("biorxiv", "2024-01", paper_source=source, selection=_upstream()).success
@@ -202,15 +219,19 @@ def test_duplicates_licences_failed_and_ungrounded_captions_are_held_back_with_t
     assert {name: row["reasons"] for name, row in reasons.items()} == {
         "A1": [],
         "A2": [],
-        "B1": ["duplicate"],
-        "B2": ["duplicate"],
+        "B1": [],  # passes every per-figure filter; ownership decides that A1 is the copy released
+        "B2": [],
         "C1": ["license_not_allowed"],
         "D1": ["invented_numbers"],
         "D2": ["caption_refused", "enhanced_caption_too_short"],
     }
-    assert (reasons["B1"]["duplicate_of"], reasons["B1"]["duplicate_kind"]) == (reasons["A1"]["figure_id"], "exact")
-    assert (reasons["B2"]["duplicate_of"], reasons["B2"]["duplicate_kind"]) == (reasons["A2"]["figure_id"], "near")
     assert reasons["D1"]["invented_numbers"] == ["97.3", "4096"]
+    owners = {names[row["figure_id"]]: row for row in lake.read_table("ownership", "biorxiv", "2024-01").to_pylist()}
+    assert (owners["B1"]["duplicate_of"], owners["B1"]["duplicate_kind"]) == (reasons["A1"]["figure_id"], "exact")
+    assert (owners["B2"]["duplicate_of"], owners["B2"]["duplicate_kind"]) == (reasons["A2"]["figure_id"], "near")
+    assert {name for name, row in owners.items() if row["owned"]} == {"A1", "A2"}
+    # held back for their own reasons, never called duplicates
+    assert all(owners[name]["duplicate_of"] is None for name in ("C1", "D1", "D2"))
 
     folder = lake.local_path("releases/biorxiv/2024-01")
     released_ids = {json.loads(line)["figure_id"] for line in (folder / "metadata.jsonl").read_text().splitlines()}
@@ -218,23 +239,24 @@ def test_duplicates_licences_failed_and_ungrounded_captions_are_held_back_with_t
     held_back = {
         json.loads(line)["figure_id"]: json.loads(line)["reasons"] for line in (folder / "held_back.jsonl").open()
     }
-    assert held_back == {row["figure_id"]: row["reasons"] for row in reasons.values() if row["reasons"]}
+    expected = {row["figure_id"]: row["reasons"] for row in reasons.values() if row["reasons"]}
+    expected |= {reasons[name]["figure_id"]: ["duplicate"] for name in ("B1", "B2")}
+    assert held_back == expected
 
 
 def _upstream() -> list:
     from s1mm_assets.definitions import ASSETS
 
-    return ASSETS[:4]
+    return ASSETS[:5]  # paper_listing, raw_papers, figures, contexts, enhanced_captions
 
 
 def _downstream() -> list:
     from s1mm_assets.definitions import ASSETS
-    from s1mm_assets.defs.quality_scores.checks import quality_checks
 
-    return [*ASSETS[4:], *quality_checks]
+    return ASSETS[5:]  # quality_scores (with its checks), figure_ownership, release_shards
 
 
-def test_a_figure_released_in_an_earlier_month_is_a_duplicate_later_but_not_the_other_way_round(
+def test_a_figure_owned_by_an_earlier_month_is_a_duplicate_later_but_not_the_other_way_round(
     lake: Lake, tmp_path: Path
 ):
     root = tmp_path / "papers"
@@ -248,16 +270,19 @@ def test_a_figure_released_in_an_earlier_month_is_a_duplicate_later_but_not_the_
         "late",
         crafted.latex_paper("Late", [(f"{caption}.", _resized_jpeg(shared)), (f"{caption}.", other)]),
     )
-    source = PaperSourceResource(backend="local", local_root=str(root))
+    source = PaperSourceResource(source_backend="local", local_root=str(root))
     tolerant = QualityGateResource(min_mean_enhanced_chars=0)
 
     assert materialize_partition("biorxiv", "2024-02", paper_source=source, quality_gate=tolerant).success
     assert materialize_partition("biorxiv", "2024-01", paper_source=source, quality_gate=tolerant).success
-    [early] = lake.read_table("quality", "biorxiv", "2024-01").to_pylist()
-    assert early["passed"] and early["duplicate_of"] is None  # a later release does not count against it
+    [early] = lake.read_table("ownership", "biorxiv", "2024-01").to_pylist()
+    assert early["owned"] and early["duplicate_of"] is None  # a later partition does not count against it
 
+    # February was decided before January existed; decided again (as automation would), January owns the picture
     assert materialize_partition("biorxiv", "2024-02", paper_source=source, quality_gate=tolerant).success
-    late = lake.read_table("quality", "biorxiv", "2024-02").to_pylist()
+    late = sorted(
+        lake.read_table("ownership", "biorxiv", "2024-02").to_pylist(), key=lambda row: row["duplicate_of"] is None
+    )
     assert [(row["duplicate_of"], row["duplicate_partition"], row["duplicate_kind"]) for row in late] == [
         (early["figure_id"], "biorxiv/2024-01", "near"),
         (None, None, None),

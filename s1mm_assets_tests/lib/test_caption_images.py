@@ -6,6 +6,9 @@ import pytest
 from PIL import Image
 
 from s1mm_assets.lib.caption.images import UnreadableImage, prepare_image
+from s1mm_assets.lib.settings import CaptionerSettings
+
+BUDGET = CaptionerSettings().caption_image_max_pixels
 
 
 def _encoded(image: Image.Image, fmt: str) -> bytes:
@@ -39,14 +42,14 @@ def test_a_reduced_transparent_image_is_flattened_onto_white_not_black():
 
 def test_a_transparent_png_within_the_budget_is_left_to_the_server_to_flatten():
     data = _encoded(Image.new("RGBA", (50, 50), (0, 0, 0, 0)), "PNG")
-    assert prepare_image(data).data == data
+    assert prepare_image(data, max_pixels=BUDGET).data == data
 
 
 def test_other_formats_are_converted_for_the_server():
-    prepared = prepare_image(_encoded(Image.new("RGB", (60, 40), "red"), "GIF"))
+    prepared = prepare_image(_encoded(Image.new("RGB", (60, 40), "red"), "GIF"), max_pixels=BUDGET)
     assert prepared.mime == "image/jpeg" and Image.open(io.BytesIO(prepared.data)).format == "JPEG"
 
 
 def test_bytes_that_are_not_an_image_raise_a_clear_error():
     with pytest.raises(UnreadableImage, match="does not decode"):
-        prepare_image(b"<html>not found</html>")
+        prepare_image(b"<html>not found</html>", max_pixels=BUDGET)

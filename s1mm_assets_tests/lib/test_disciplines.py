@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from s1mm_assets.lib.disciplines import DISCIPLINES, discipline_for
-from s1mm_assets.lib.sources.sample.topics import TOPICS
+from s1mm_assets.lib.sources.sample.topics import all_topics
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_unknown_or_missing_categories_fall_back_per_source(source, discipline):
 
 
 def test_every_sample_topic_maps_into_the_vocabulary():
-    for topic in TOPICS:
+    for topic in all_topics():
         for source, options in topic.categories.items():
             for categories in options:
                 assert discipline_for(source, categories) in DISCIPLINES

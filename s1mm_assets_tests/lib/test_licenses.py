@@ -1,6 +1,6 @@
 import pytest
 
-from s1mm_assets.lib.release.licenses import POLICIES, allowed, check_policy, license_id
+from s1mm_assets.lib.licenses import POLICIES, allowed, check_policy, license_id
 from s1mm_assets.lib.sources.sample.identity import (
     ARXIV_LICENSES,
     CHEMRXIV_LICENSES,
@@ -25,6 +25,10 @@ from s1mm_assets.lib.sources.sample.identity import (
         ("CC0", "CC0-1.0"),
         ("http://creativecommons.org/publicdomain/zero/1.0/", "CC0-1.0"),
         ("http://arxiv.org/licenses/nonexclusive-distrib/1.0/", "arXiv-nonexclusive-1.0"),
+        ("cc_by", "CC-BY"),  # bioRxiv/medRxiv's details API
+        ("cc_by_nc_nd", "CC-BY-NC-ND"),
+        ("cc_no", "unknown"),  # bioRxiv's "no reuse licence"
+        ("cc by-nc", "CC-BY-NC"),  # Europe PMC
         ("none", "unknown"),
         (None, "unknown"),
         ("All rights reserved", "unknown"),

@@ -9,16 +9,17 @@ from PIL import Image
 
 from s1mm_assets.lib.lake import sha256_hex
 from s1mm_assets.lib.score import dedup
-from s1mm_assets.lib.score.dedup import Candidate, HammingIndex, ReleasedFigures, find_duplicates, perceptual_hash
+from s1mm_assets.lib.score.dedup import Candidate, HammingIndex, OwnedFigures, find_duplicates, perceptual_hash
 from s1mm_assets.lib.sources.sample.figures import available_kinds, make_figure, render
-from s1mm_assets.lib.sources.sample.topics import TOPICS
+from s1mm_assets.lib.sources.sample.topics import all_topics
 
 
 def _figures(count: int) -> list[bytes]:
     """Distinct sample-corpus figures of every kind, all plain matplotlib on white like real papers."""
     figures = []
+    topics = all_topics()
     for index in range(count):
-        topic = TOPICS[index % len(TOPICS)]
+        topic = topics[index % len(topics)]
         kinds = available_kinds(topic)
         spec = make_figure(kinds[index % len(kinds)], topic, np.random.default_rng(index), "(a)")
         figures.append(render(spec, "png"))
@@ -65,7 +66,7 @@ def test_a_figure_already_released_in_an_earlier_partition_wins_over_one_in_this
     figures = _figures(3)
     old = _candidate("old", figures[0])
     metadata = pa.table({"figure_id": [old.figure_id], "image_sha256": [old.sha256], "image_phash": [old.phash]})
-    released = ReleasedFigures.from_metadata([("arxiv/2024-01", metadata)])
+    released = OwnedFigures.from_tables([("arxiv/2024-01", metadata)])
     candidates = [_candidate("new", _reencoded(figures[0])), _candidate("also-new", _reencoded(figures[0], 0.8))]
     found = find_duplicates(candidates, released)
     assert {name: (dup.of, dup.partition) for name, dup in found.items()} == {
@@ -149,7 +150,7 @@ def test_released_figures_read_from_release_metadata_name_the_first_release_of_a
             "image_phash": pa.array([first.phash, _candidate("o", figures[1]).phash, None], pa.string()),
         }
     )
-    released = ReleasedFigures.from_metadata([("arxiv/2024-01", older_release), ("biorxiv/2024-02", newer_release)])
+    released = OwnedFigures.from_tables([("arxiv/2024-01", older_release), ("biorxiv/2024-02", newer_release)])
     assert len(released) == 4 and len(released.hashes) == 2
     found = find_duplicates(
         [

@@ -24,8 +24,10 @@ def test_clip_alignment_passes_above_the_bound_and_fails_at_or_below_it():
 def test_clip_not_measured_says_why_and_blocks_only_when_required():
     relaxed = gate.clip_alignment_improves([_row()], min_delta=0.0, require_clip=False)
     strict = gate.clip_alignment_improves([_row()], min_delta=0.0, require_clip=True)
-    assert relaxed.passed and NO_CLIP in relaxed.summary
-    assert not strict.passed and NO_CLIP in strict.summary and "require_clip is set" in strict.summary
+    # not measured is never a pass; it blocks the release only when CLIP is required
+    assert not relaxed.passed and not relaxed.measured and not relaxed.blocks_release and NO_CLIP in relaxed.summary
+    assert not strict.passed and strict.blocks_release and NO_CLIP in strict.summary
+    assert "require_clip is set" in strict.summary
     assert gate.clip_alignment_improves([], min_delta=0.0, require_clip=True).passed  # nothing to release
 
 

@@ -116,3 +116,25 @@ def test_a_trained_model_finds_fluent_sentences_less_perplexing_than_their_words
 def test_a_folder_that_is_not_there_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="not a folder"):
         MaskedLanguageModel.load(str(tmp_path / "scibert"))
+
+
+def test_the_scoring_settings_reach_the_masked_lm(tiny_masked_lm):
+    from s1mm_assets.lib.score.models import load_scoring_models
+    from s1mm_assets.lib.settings import ScoringSettings
+
+    tuned = load_scoring_models(
+        ScoringSettings(
+            masked_lm=str(tiny_masked_lm),
+            scoring_precision="bfloat16",
+            perplexity_token_budget=512,
+            perplexity_sample=4,
+        )
+    )
+    assert (tuned.masked_lm.dtype, tuned.masked_lm.token_budget, tuned.perplexity_sample) == (torch.bfloat16, 512, 4)
+    # the defaults: float32 on a CPU, the CPU's token budget, every figure
+    default = load_scoring_models(ScoringSettings(masked_lm=str(tiny_masked_lm)))
+    assert (default.masked_lm.dtype, default.masked_lm.token_budget, default.perplexity_sample) == (
+        torch.float32,
+        2048,
+        0,
+    )

@@ -1,9 +1,10 @@
-"""The figures stage gives the same tables whether papers are extracted in this process or by a worker pool."""
+"""The figures stage gives the same tables whether papers are extracted by one sandbox worker or by a pool."""
 
 import os
 
 import pytest
 
+from s1mm_assets.lib.extract.sandbox import Sandbox
 from s1mm_assets.lib.sources.sample import SampleSource
 from s1mm_assets.lib.stages import figures as figures_stage
 from s1mm_assets.lib.stages.figures import extract_figures
@@ -30,13 +31,13 @@ def test_the_pool_has_no_more_workers_than_cpus_the_process_may_use(lake, monkey
     collect_papers(lake, SampleSource(papers_per_partition=2), "arxiv", "2024-03")
     monkeypatch.setattr(figures_stage, "POOL_FROM_PAPERS", 1)
     pool_sizes = []
-    extract_all = figures_stage._extract_all
 
-    def recording(lake, papers, dpi, workers):
-        pool_sizes.append(workers)
-        return extract_all(lake, papers, dpi, workers)
+    class RecordingSandbox(Sandbox):
+        def __init__(self, limits, workers=1, dpi=150):
+            pool_sizes.append(workers)
+            super().__init__(limits, workers=workers, dpi=dpi)
 
-    monkeypatch.setattr(figures_stage, "_extract_all", recording)
+    monkeypatch.setattr(figures_stage, "Sandbox", RecordingSandbox)
     allowed = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(allowed)})
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from s1mm_assets.lib import settings
-from s1mm_assets.lib.caption.vllm_process import VllmServer, VllmServerSettings
+from s1mm_assets_tests.vllm_support.vllm_process import VllmServer, VllmServerSettings
 
 TINY_MODEL_NAME = "tiny-qwen3-vl"
 
@@ -36,7 +36,7 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Config, random weights, tokenizer, chat template, processor configs: built in ~5 s, nothing downloaded."""
     folder = tmp_path_factory.mktemp("checkpoint") / TINY_MODEL_NAME
     subprocess.run(
-        [vllm_python(), "-m", "s1mm_assets.lib.caption.random_checkpoint", str(folder), "--preset", "tiny"],
+        [vllm_python(), "-m", "s1mm_assets_tests.vllm_support.random_checkpoint", str(folder), "--preset", "tiny"],
         cwd=settings.project_root(),
         env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
         check=True,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from s1mm_assets.lib import settings
-from s1mm_assets.lib.caption.random_checkpoint import QWEN_SPECIAL_TOKENS
 from s1mm_assets_tests.vllm.conftest import vllm_python
+from s1mm_assets_tests.vllm_support.random_checkpoint import QWEN_SPECIAL_TOKENS
 
 pytestmark = pytest.mark.vllm
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.vllm
 def test_the_same_preset_and_seed_give_byte_identical_files(tiny_checkpoint: Path, tmp_path: Path):
     again = tmp_path / "again"
     subprocess.run(
-        [vllm_python(), "-m", "s1mm_assets.lib.caption.random_checkpoint", str(again), "--preset", "tiny"],
+        [vllm_python(), "-m", "s1mm_assets_tests.vllm_support.random_checkpoint", str(again), "--preset", "tiny"],
         cwd=settings.project_root(),
         check=True,
         capture_output=True,

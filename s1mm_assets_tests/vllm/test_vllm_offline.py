@@ -10,9 +10,9 @@ import pytest
 
 from s1mm_assets.lib import settings
 from s1mm_assets.lib.caption import STATUSES
-from s1mm_assets.lib.caption.vllm_process import server_environment
 from s1mm_assets_tests.vllm.conftest import vllm_python
 from s1mm_assets_tests.vllm.offline_driver import MAX_TOKENS
+from s1mm_assets_tests.vllm_support.vllm_process import server_environment
 
 pytestmark = pytest.mark.vllm
 

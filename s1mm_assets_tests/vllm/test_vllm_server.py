@@ -21,25 +21,25 @@ from s1mm_assets.defs.resources import CaptionerResource
 from s1mm_assets.lib.caption import STATUSES, CaptionRequest, Sampling
 from s1mm_assets.lib.caption.cache import CACHE_ROOT
 from s1mm_assets.lib.caption.vllm_http import VllmHttpBackend, VllmHttpSettings
-from s1mm_assets.lib.caption.vllm_process import VllmServer, request_counts
 from s1mm_assets.lib.context import FigureContext
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets_tests.pipeline import materialize_partition, materialized_assets
+from s1mm_assets_tests.vllm_support.vllm_process import VllmServer, request_counts
 
 pytestmark = pytest.mark.vllm
 
 MAX_TOKENS = 24
-UP_TO_CAPTIONS = ASSETS[:4]  # raw_papers, figures, contexts, enhanced_captions
+UP_TO_CAPTIONS = ASSETS[:5]  # paper_listing, raw_papers, figures, contexts, enhanced_captions
 
 
 def _captioner(server: VllmServer, **overrides) -> CaptionerResource:
     settings = {
-        "backend": "vllm",
-        "server_url": server.base_url,
-        "model": server.model_name,
-        "max_tokens": MAX_TOKENS,
-        "max_concurrency": 4,
-        "checkpoint_every": 4,
+        "caption_backend": "vllm",
+        "vllm_url": server.base_url,
+        "vllm_model": server.model_name,
+        "caption_max_tokens": MAX_TOKENS,
+        "vllm_concurrency": 4,
+        "caption_checkpoint_every": 4,
         **overrides,
     }
     return CaptionerResource(**settings)
@@ -85,7 +85,7 @@ def test_every_figure_gets_one_consistent_record_and_a_rerun_asks_nothing(vllm_s
 
     table = lake.local_path("tables/captions/source=arxiv/month=2024-01/data.parquet")
     first = table.read_bytes()
-    rerun = materialize_partition("arxiv", "2024-01", selection=[ASSETS[3]], captioner=_captioner(vllm_server))
+    rerun = materialize_partition("arxiv", "2024-01", selection=[ASSETS[4]], captioner=_captioner(vllm_server))
     assert rerun.success
     assert _served(vllm_server) - before == asked  # the server saw no new request
     metadata = _caption_metadata(rerun)
@@ -128,7 +128,12 @@ def test_killing_the_server_mid_partition_leaves_every_figure_with_a_record(vllm
     killer = threading.Thread(target=kill_after_the_first_checkpoint, daemon=True)
     killer.start()
     captioner = _captioner(
-        vllm_server, max_tokens=48, max_concurrency=1, checkpoint_every=2, max_attempts=3, unreachable_after_s=4.0
+        vllm_server,
+        caption_max_tokens=48,
+        vllm_concurrency=1,
+        caption_checkpoint_every=2,
+        vllm_max_attempts=3,
+        vllm_unreachable_after_s=4.0,
     )
     result = materialize_partition("biorxiv", "2024-02", selection=UP_TO_CAPTIONS, captioner=captioner)
     killer.join(timeout=60)

@@ -1,5 +1,6 @@
 import dagster as dg
 
+from s1mm_assets.defs import groups
 from s1mm_assets.defs.figures.assets import figures
 from s1mm_assets.defs.partitions import source_and_month, source_month_partitions
 from s1mm_assets.defs.reporting import OWNERS, materialize_result
@@ -10,7 +11,7 @@ from s1mm_assets.lib.stages.contexts import build_contexts
 @dg.asset(
     partitions_def=source_month_partitions,
     deps=[figures],
-    group_name="extract",
+    group_name=groups.EXTRACT,
     kinds={"python", "parquet"},
     owners=OWNERS,
 )

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from s1mm_assets.lib.caption.completion import judge_completion
 from s1mm_assets.lib.context import FigureContext
+from s1mm_assets.lib.settings import CaptionerSettings
 
 STATUSES = ("ok", "failed", "refused", "truncated")
 
@@ -55,12 +56,15 @@ class CaptionResult:
 class Sampling:
     """How a model backend decodes: greedy by default, with a hard cap on the caption's length in tokens."""
 
-    # ~760 characters is ~190 tokens of English; the cap leaves room and marks runaway answers `truncated`.
-    max_tokens: int = 320
-    temperature: float = 0.0
+    max_tokens: int = CaptionerSettings().caption_max_tokens
+    temperature: float = CaptionerSettings().caption_temperature
     top_p: float = 1.0
     # Extra vLLM sampling fields sent as they are, e.g. {"ignore_eos": true} to fix the length in benchmarks.
     extra: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_captioner(cls, settings: CaptionerSettings) -> Sampling:
+        return cls(max_tokens=settings.caption_max_tokens, temperature=settings.caption_temperature)
 
     def fingerprint(self) -> str:
         return json.dumps(

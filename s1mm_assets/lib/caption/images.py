@@ -17,8 +17,6 @@ import math
 
 from PIL import Image, UnidentifiedImageError
 
-# Qwen-VL's default budget: 1280 visual tokens of 28x28 pixels (Qwen3-VL: ~980 tokens of 32x32).
-DEFAULT_MAX_PIXELS = 1280 * 28 * 28
 _PASSTHROUGH = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
 
@@ -38,7 +36,7 @@ class PreparedImage:
         return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
 
 
-def prepare_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> PreparedImage:
+def prepare_image(data: bytes, max_pixels: int) -> PreparedImage:
     """The image as the model should get it: unchanged when it may be, else flattened, reduced, as JPEG."""
     try:
         image = Image.open(io.BytesIO(data))

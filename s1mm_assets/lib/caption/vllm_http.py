@@ -26,28 +26,49 @@ from collections.abc import Iterator, Sequence
 import aiohttp
 
 from s1mm_assets.lib.caption.base import CaptionBackend, CaptionRequest, CaptionResult, ImageReader, Sampling
-from s1mm_assets.lib.caption.images import DEFAULT_MAX_PIXELS, UnreadableImage, prepare_image
+from s1mm_assets.lib.caption.images import UnreadableImage, prepare_image
 from s1mm_assets.lib.caption.prompt import PROMPT_VERSION, build_prompt, chat_messages
+from s1mm_assets.lib.settings import CaptionerSettings
 
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 _ERROR_CHARS = 300
 
 
+_DEFAULTS = CaptionerSettings()
+
+
 @dataclasses.dataclass(frozen=True)
 class VllmHttpSettings:
-    base_url: str = "http://127.0.0.1:8000/v1"
-    model: str = ""  # the server's served model name; recorded on every caption
-    api_key: str = ""
+    """The client's parameters: the user's settings (`from_captioner`, defaults from `CaptionerSettings`) and the
+    client's own tuning, which no deployment has needed to change."""
+
+    base_url: str = _DEFAULTS.vllm_url
+    model: str = _DEFAULTS.vllm_model  # the server's served model name; recorded on every caption
+    api_key: str = _DEFAULTS.vllm_api_key
     sampling: Sampling = dataclasses.field(default_factory=Sampling)
-    max_concurrency: int = 64
-    request_timeout_s: float = 300.0
+    max_concurrency: int = _DEFAULTS.vllm_concurrency
+    request_timeout_s: float = _DEFAULTS.vllm_timeout_s
     connect_timeout_s: float = 10.0
-    max_attempts: int = 4
+    max_attempts: int = _DEFAULTS.vllm_max_attempts
     backoff_base_s: float = 1.0
     backoff_max_s: float = 30.0
-    unreachable_after_s: float = 120.0
-    image_max_pixels: int = DEFAULT_MAX_PIXELS
+    unreachable_after_s: float = _DEFAULTS.vllm_unreachable_after_s
+    image_max_pixels: int = _DEFAULTS.caption_image_max_pixels
     image_workers: int = 4
+
+    @classmethod
+    def from_captioner(cls, settings: CaptionerSettings) -> VllmHttpSettings:
+        return cls(
+            base_url=settings.vllm_url,
+            model=settings.vllm_model,
+            api_key=settings.vllm_api_key,
+            sampling=Sampling.from_captioner(settings),
+            max_concurrency=settings.vllm_concurrency,
+            request_timeout_s=settings.vllm_timeout_s,
+            max_attempts=settings.vllm_max_attempts,
+            unreachable_after_s=settings.vllm_unreachable_after_s,
+            image_max_pixels=settings.caption_image_max_pixels,
+        )
 
 
 class VllmHttpBackend(CaptionBackend):

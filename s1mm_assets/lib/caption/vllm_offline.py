@@ -18,8 +18,11 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 
 from s1mm_assets.lib.caption.base import CaptionBackend, CaptionRequest, CaptionResult, ImageReader, Sampling
-from s1mm_assets.lib.caption.images import DEFAULT_MAX_PIXELS, UnreadableImage, prepare_image
+from s1mm_assets.lib.caption.images import UnreadableImage, prepare_image
 from s1mm_assets.lib.caption.prompt import PROMPT_VERSION, build_prompt, chat_messages
+from s1mm_assets.lib.settings import CaptionerSettings
+
+_DEFAULTS = CaptionerSettings()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,11 +30,21 @@ class VllmOfflineSettings:
     model: str  # a local checkpoint folder (nothing is downloaded)
     model_name: str = ""  # what captions record as the model; empty: the folder's name
     sampling: Sampling = dataclasses.field(default_factory=Sampling)
-    batch_size: int = 64
-    image_max_pixels: int = DEFAULT_MAX_PIXELS
+    batch_size: int = _DEFAULTS.vllm_concurrency
+    image_max_pixels: int = _DEFAULTS.caption_image_max_pixels
     image_workers: int = 4
     # Passed to vllm.LLM as they are (max_model_len, gpu_memory_utilization, enforce_eager, ...).
     engine_args: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_captioner(cls, settings: CaptionerSettings) -> VllmOfflineSettings:
+        return cls(
+            model=settings.vllm_model,
+            sampling=Sampling.from_captioner(settings),
+            batch_size=settings.vllm_concurrency,
+            image_max_pixels=settings.caption_image_max_pixels,
+            engine_args={"max_num_seqs": settings.vllm_concurrency},
+        )
 
 
 class VllmOfflineBackend(CaptionBackend):

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from s1mm_assets.lib.context import citing_sentences
-from s1mm_assets.lib.extract import ExtractedFigure, Extraction, detect_kind, extract_files, open_bundle
-from s1mm_assets.lib.extract.bundle import read_folder
+from s1mm_assets.lib.extract import ExtractedFigure, Extraction, detect_kind, extract_files
+from s1mm_assets.lib.extract.bundle import open_path
 
 BUNDLE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip", ".gz", ".pdf", ".xml", ".nxml", ".tex")
 IMAGE_EXTENSIONS = {"png": "png", "jpeg": "jpg"}
@@ -35,8 +35,8 @@ def _papers_below(folder: Path) -> Iterator[Path]:
         yield folder
         return
     for child in sorted(folder.iterdir()):
-        if child.name.startswith(".") or child.name == "__MACOSX":
-            continue
+        if child.name.startswith(".") or child.name == "__MACOSX" or child.is_symlink():
+            continue  # links inside a searched folder are a stranger's: never followed out of it
         if child.is_dir():
             yield from _papers_below(child)
         elif child.name.lower().endswith(BUNDLE_SUFFIXES):
@@ -45,7 +45,7 @@ def _papers_below(folder: Path) -> Iterator[Path]:
 
 def _holds_unpacked_paper(folder: Path) -> bool:
     for child in folder.iterdir():
-        if child.is_file() and child.suffix.lower() in (".tex", ".xml", ".nxml"):
+        if not child.is_symlink() and child.is_file() and child.suffix.lower() in (".tex", ".xml", ".nxml"):
             with child.open("rb") as handle:
                 if _UNPACKED_PAPER.search(handle.read(65536)):
                     return True
@@ -53,7 +53,8 @@ def _holds_unpacked_paper(folder: Path) -> bool:
 
 
 def extract_path(path: Path, dpi: int = 150) -> Extraction:
-    files = read_folder(path) if path.is_dir() else open_bundle(path.name, path.read_bytes())
+    """One paper in this process, without the sandbox's limits (tests and benchmarks)."""
+    files = open_path(path)
     return extract_files(files, detect_kind(files), dpi=dpi)
 
 

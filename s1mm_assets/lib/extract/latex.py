@@ -26,7 +26,7 @@ import posixpath
 import re
 
 from s1mm_assets.lib.context import figure_numbers_mentioned
-from s1mm_assets.lib.extract.bundle import BundleFiles
+from s1mm_assets.lib.extract.bundle import BundleFiles, decode_text
 from s1mm_assets.lib.extract.images import (
     RASTER_SUFFIXES,
     VECTOR_SUFFIXES,
@@ -108,7 +108,7 @@ def find_main_file(bundle: BundleFiles) -> str | None:
     hinted = _readme_main_file(bundle)
     if hinted is not None:
         return hinted
-    texts = {name: strip_comments(_decode(bundle.files[name])) for name in bundle.names_with_suffix(".tex", ".ltx")}
+    texts = {name: strip_comments(decode_text(bundle.files[name])) for name in bundle.names_with_suffix(".tex", ".ltx")}
     included = {
         posixpath.splitext(posixpath.basename(target.strip()))[0]
         for text in texts.values()
@@ -146,7 +146,7 @@ def _readme_main_file(bundle: BundleFiles) -> str | None:
                 if source.get("usage") == "toplevel" and source.get("filename") in bundle.files:
                     return source["filename"]
         elif base.startswith("00README"):
-            for line in _decode(bundle.files[name]).splitlines():
+            for line in decode_text(bundle.files[name]).splitlines():
                 parts = line.split()
                 if len(parts) >= 2 and parts[1].lower() == "toplevelfile":
                     candidate = posixpath.normpath(posixpath.join(posixpath.dirname(name), parts[0]))
@@ -238,7 +238,7 @@ class _Document:
 def _read_document(bundle: BundleFiles, main_name: str, extraction: Extraction) -> _Document:
     folder = posixpath.dirname(main_name)
     expanded, missing_inputs = expand_includes(
-        strip_comments(_decode(bundle.files[main_name])), folder, lambda path: _read_text(bundle, path)
+        strip_comments(decode_text(bundle.files[main_name])), folder, lambda path: _read_text(bundle, path)
     )
     for name in missing_inputs:
         extraction.problems.append(FigureProblem("", "missing_input", f"\\input{{{name}}} is not in the bundle"))
@@ -439,12 +439,13 @@ def _extract_figure(
     caption = document.render(item.caption)
     if not caption:
         warnings.append("empty \\caption{}")
+    image = compose_panels(images, warnings=warnings)
     return ExtractedFigure(
         figure_key=key,
         label=item.labels[-1] if item.labels else None,
         number=item.number,
         caption=caption,
-        image=compose_panels(images),
+        image=image,
         extractor="latex",
         subfigures=subfigures,
         warnings=warnings,
@@ -560,7 +561,7 @@ def _bibliography(bundle: BundleFiles, main_name: str) -> dict[str, str]:
         if name in bundle.files:
             entries: dict[str, str] = {}
             for optional, key in re.findall(
-                r"\\bibitem\s*(?:\[((?:[^\[\]]|\[[^\]]*\])*)\])?\s*\{([^}]+)\}", _decode(bundle.files[name])
+                r"\\bibitem\s*(?:\[((?:[^\[\]]|\[[^\]]*\])*)\])?\s*\{([^}]+)\}", decode_text(bundle.files[name])
             ):
                 entries.setdefault(key.strip(), optional or "")
             return entries
@@ -586,13 +587,6 @@ def _citation_numbers(body: str, bibliography: dict[str, str]) -> _Citations:
 # --- helpers -----------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 def _read_text(bundle: BundleFiles, path: str) -> str | None:
     data = bundle.files.get(path)
-    return None if data is None else _decode(data)
+    return None if data is None else decode_text(data)

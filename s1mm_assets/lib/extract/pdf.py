@@ -19,7 +19,7 @@ from PIL import Image
 
 from s1mm_assets.lib.context import figure_numbers_mentioned
 from s1mm_assets.lib.extract.bundle import BundleFiles
-from s1mm_assets.lib.extract.images import MIN_SIDE
+from s1mm_assets.lib.extract.images import MIN_SIDE, RENDER_ERRORS, fitting_dpi
 from s1mm_assets.lib.extract.pdf_captions import Caption, find_captions, may_open_figure_caption
 from s1mm_assets.lib.extract.pdf_layout import (
     Box,
@@ -90,7 +90,15 @@ def extract_document(document: pymupdf.Document, extraction: Extraction, dpi: in
     chosen = _choose_figures(pages, vocabulary, body_size, columns, extraction)
     for caption, region in chosen:
         page = pages[caption.page]
-        pixmap = page.render(region.box, dpi)
+        # A region on a poster-sized page is rendered at a lower resolution, within the pixel budget; one that
+        # still fails loses that figure, not the paper.
+        resolution = fitting_dpi(region.box[2] - region.box[0], region.box[3] - region.box[1], dpi)
+        try:
+            pixmap = page.render(region.box, resolution)
+        except RENDER_ERRORS as error:
+            extraction.problems.append(FigureProblem(f"figure-{caption.number}", "render_failed", str(error)))
+            continue
+        budget_warnings = [f"rendered at {resolution:.0f} dpi to stay within the pixel budget"] * (resolution < dpi)
         if pixmap.width < MIN_SIDE or pixmap.height < MIN_SIDE:
             extraction.problems.append(
                 FigureProblem(f"figure-{caption.number}", "figure_too_small", f"{pixmap.width}x{pixmap.height}")
@@ -108,6 +116,7 @@ def extract_document(document: pymupdf.Document, extraction: Extraction, dpi: in
                 page=caption.page + 1,
                 bbox=tuple(round(value, 2) for value in region.box),
                 supplementary=caption.supplementary,
+                warnings=budget_warnings,
             )
         )
     citing = _citing_paragraphs(pages, chosen, vocabulary, columns)

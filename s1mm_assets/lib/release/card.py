@@ -16,7 +16,7 @@ from s1mm_assets.lib.score.text import length_summary
 def dataset_card(header: Mapping, records: Sequence[Mapping], held_back: Sequence[Mapping]) -> str:
     source, month = header["source"], header["month"]
     # the hub knows Creative Commons ids in lower case; anything else is "other"
-    hub_licenses = sorted({_hub_license(record.get("license_id") or "") for record in records})
+    hub_licenses = sorted({hub_license(record.get("license_id") or "") for record in records})
     lines = [
         "---",
         "license:" if hub_licenses else "license: other",
@@ -24,7 +24,7 @@ def dataset_card(header: Mapping, records: Sequence[Mapping], held_back: Sequenc
         "task_categories:",
         "- image-to-text",
         "pretty_name: s1mm figure-text pairs, " + f"{source} {month}",
-        f"size_categories: {_size_category(len(records))}",
+        f"size_categories: {size_category(len(records))}",
         "---",
         "",
         f"# s1mm release: {source}, {month}",
@@ -43,7 +43,7 @@ def dataset_card(header: Mapping, records: Sequence[Mapping], held_back: Sequenc
         "",
         "## Statistics",
         "",
-        *_table(["", "raw caption", "enhanced caption"], _caption_statistics(records)),
+        *markdown_table(["", "raw caption", "enhanced caption"], _caption_statistics(records)),
         "",
         *_score_statistics(records),
         "### Samples by discipline",
@@ -132,7 +132,7 @@ def _score_statistics(records: Sequence[Mapping]) -> list[str]:
     return lines
 
 
-def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
+def markdown_table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
     return [
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
@@ -143,7 +143,7 @@ def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
 def _counts(label: str, counter: Counter) -> list[str]:
     if not counter:
         return ["none"]
-    return _table(
+    return markdown_table(
         [label, "samples" if label != "reason" else "figures"], ([k, str(v)] for k, v in sorted(counter.items()))
     )
 
@@ -173,11 +173,11 @@ def _listed(values: Iterable[str] | None) -> str:
     return ", ".join(f"`{value}`" for value in values) if values else "none"
 
 
-def _hub_license(license_id: str) -> str:
+def hub_license(license_id: str) -> str:
     return license_id.lower() if license_id.startswith(("CC", "PDM")) else "other"
 
 
-def _size_category(count: int) -> str:
+def size_category(count: int) -> str:
     for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if count < bound:
             return label

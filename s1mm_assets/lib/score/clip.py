@@ -35,12 +35,10 @@ import torch
 from s1mm_assets.lib.context import split_sentences
 from s1mm_assets.lib.score.precision import autocast, compute_dtype
 from s1mm_assets.lib.score.text import decoded_image
+from s1mm_assets.lib.settings import CLIP_PROCESSES_FROM_IMAGES
 
 SCORE_SCALE = 100.0
 
-# Starting the decoding processes (spawned, each importing torch and open_clip's transforms) costs seconds; below
-# this many images a partition's images are decoded on threads of the scoring process instead.
-POOL_FROM_IMAGES = 1024
 # Images a decoding process is sent at a time, and batches prepared ahead of the one the model is working on.
 _IMAGES_PER_TASK = 4
 _BATCHES_AHEAD = 2
@@ -94,8 +92,9 @@ class ClipModel:
         decode_workers: int | None = None,
     ) -> ClipModel:
         """`precision`: see `precision.PRECISIONS`. `decode_workers`: processes that decode and preprocess images;
-        0 decodes on threads of this process, None picks one per CPU this process may use (at most 8) for
-        partitions of at least `POOL_FROM_IMAGES` images and threads below that."""
+        0 decodes on threads of this process, None picks one per CPU this process may use (at most 8) on a CUDA
+        device for partitions of at least `CLIP_PROCESSES_FROM_IMAGES` images, and threads otherwise (on a CPU device
+        the model needs the cores: processes cost ~2.6x the CPU time per figure, BENCHMARKS.md)."""
         if os.path.isdir(model):
             if weights:
                 raise ValueError(f"CLIP model {model} is a folder with its own weights; leave clip_weights empty")
@@ -160,7 +159,8 @@ class ClipModel:
         """Each batch's preprocessed images (None where one does not decode), `_BATCHES_AHEAD` batches ahead."""
         workers = self.decode_workers
         if workers is None:
-            workers = _cpus() if sum(map(len, batches)) >= POOL_FROM_IMAGES else 0
+            on_gpu = torch.device(self.device).type == "cuda"
+            workers = _cpus() if on_gpu and sum(map(len, batches)) >= CLIP_PROCESSES_FROM_IMAGES else 0
         with contextlib.ExitStack() as stack:
             if workers:
                 # spawned, not forked: the scoring process holds threads (Dagster, fsspec, torch)

@@ -1,18 +1,19 @@
-"""Duplicate figures: the same image bytes (sha256) or the same picture re-encoded or resized (perceptual hash).
+"""Duplicate figures: the same image bytes (sha256), the same picture re-encoded or resized (perceptual hash), or
+the same numbered figure of the same work found in another source (lib/identifiers.py).
 
 The perceptual hash is a 256-bit DCT hash (`imagehash.phash` with hash_size=16). The 64-bit default is too
 coarse for scientific figures: mostly white plots with the same layout collide at distance 0. Measured on the
 sample corpus (311 distinct images, 15 partitions): every image against itself resized to 60 % and re-saved
 as JPEG quality 60 lies within 10 bits; distinct figures lie 20 bits or more apart, except the same
-diagram redrawn in another palette (12-14 bits). Hence the default threshold of 10 bits.
+diagram redrawn in another palette (12-14 bits). Hence the default threshold of 10 bits
+(`S1MM_NEAR_DUPLICATE_MAX_BITS`).
 
-A figure is a duplicate of one that comes first: a figure already released in an earlier partition, or in
-the same partition a figure that sorts before it (figures that would otherwise be released sort first, so a
-duplicate pair never loses both).
+A figure is a duplicate of one that comes first: a figure owned by an earlier partition, or among the
+candidates a figure before it (the caller orders them; lib/score/ownership.py says how).
 
-Earlier releases hold millions of figures (S1-MMAlign has 15.5 M): they are kept as columns and arrays, and the
-nearest released hash is found by multi-index hashing (`HammingIndex`), which answers exactly what comparing
-every released hash would, thousands of times faster at a million (BENCHMARKS.md, "Near-duplicate search").
+Earlier partitions own millions of figures (S1-MMAlign has 15.5 M): they are kept as columns and arrays, and the
+nearest owned hash is found by multi-index hashing (`HammingIndex`), which answers exactly what comparing every
+owned hash would, thousands of times faster at a million (BENCHMARKS.md, "Near-duplicate search").
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from PIL import Image
 
+from s1mm_assets.lib.settings import GateSettings
+
 HASH_SIZE = 16
-DEFAULT_MAX_BITS = 10
+DEFAULT_MAX_BITS = GateSettings().near_duplicate_max_bits
 _BYTES = HASH_SIZE * HASH_SIZE // 8
 _POPCOUNT = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint8)
 _TAIL_ROWS = 1024  # rows added one by one are compared in full until there are this many
@@ -52,19 +55,21 @@ class Candidate:
     sha256: str
     phash: str | None  # None when the image does not decode
     partition: str  # "<source>/<YYYY-MM>"
+    # "<work key>#<figure number>" for each key of the figure's work (lib/identifiers.py)
+    work_figures: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
 class Duplicate:
     of: str  # figure_id of the figure kept
     partition: str  # where that figure is
-    kind: str  # "exact" | "near"
-    distance: int  # differing hash bits (0 for exact)
+    kind: str  # "exact" | "near" | "same_work"
+    distance: int | None  # differing hash bits (0 for exact); None for the same figure of the same work
 
 
 @dataclasses.dataclass(frozen=True)
-class ReleasedFigures:
-    """The figures of earlier releases, column by column: there are millions of them, so no Python object per
+class OwnedFigures:
+    """The figures earlier partitions own, column by column: there are millions of them, so no Python object per
     figure; a row is read out only when it is the original of a duplicate."""
 
     figure_ids: pa.ChunkedArray
@@ -72,16 +77,22 @@ class ReleasedFigures:
     partitions: pa.ChunkedArray
     hashes: np.ndarray  # (hashed rows, 32) uint8: the perceptual hashes of the images that decoded
     hash_rows: np.ndarray  # the row of each hash
+    work_figures: pa.ChunkedArray  # list<string> per row
 
     @classmethod
-    def from_metadata(cls, releases: Sequence[tuple[str, pa.Table]]) -> ReleasedFigures:
-        """From each release's partition ("<source>/<YYYY-MM>") and metadata table (figure_id, image_sha256 and,
-        where recorded, image_phash), in the order the figures were released."""
-        figure_ids, shas, partitions, hashes, hash_rows = [], [], [], [], []
+    def from_tables(cls, owners: Sequence[tuple[str, pa.Table]]) -> OwnedFigures:
+        """From each partition ("<source>/<YYYY-MM>") and the table of its owned figures (figure_id, image_sha256
+        and, where recorded, image_phash and work_figures), in the order they were owned."""
+        figure_ids, shas, partitions, hashes, hash_rows, works = [], [], [], [], [], []
         rows = 0
-        for partition, table in releases:
+        for partition, table in owners:
             figure_ids += table.column("figure_id").chunks
             shas += table.column("image_sha256").chunks
+            works += (
+                table.column("work_figures").cast(pa.list_(pa.string())).chunks
+                if "work_figures" in table.column_names
+                else [pa.nulls(table.num_rows, pa.list_(pa.string()))]
+            )
             partitions.append(pa.array([partition] * table.num_rows, pa.string()).dictionary_encode())
             phashes = (
                 table.column("image_phash").to_pylist()
@@ -97,12 +108,13 @@ class ReleasedFigures:
             partitions=pa.chunked_array(partitions, pa.dictionary(pa.int32(), pa.string())),
             hashes=np.concatenate(hashes) if hashes else _rows([]),
             hash_rows=np.concatenate(hash_rows) if hash_rows else np.zeros(0, dtype=np.int64),
+            work_figures=pa.chunked_array(works, pa.list_(pa.string())),
         )
 
     def __len__(self) -> int:
         return len(self.figure_ids)
 
-    def duplicate_of(self, row: int, kind: str, distance: int) -> Duplicate:
+    def duplicate_of(self, row: int, kind: str, distance: int | None) -> Duplicate:
         """A duplicate of the figure in this row."""
         return Duplicate(self.figure_ids[row].as_py(), self.partitions[row].as_py(), kind, distance)
 
@@ -116,49 +128,86 @@ class ReleasedFigures:
             first.setdefault(self.sha256[int(row)].as_py(), int(row))
         return first
 
+    def first_with_work_figure(self, keys: Collection[str]) -> dict[str, int]:
+        """The first owned row listing each of these "<work key>#<number>" keys, for those that are owned."""
+        if not keys or not len(self):
+            return {}
+        flat = pc.list_flatten(self.work_figures)
+        parents = pc.list_parent_indices(self.work_figures).to_numpy()
+        mask = pc.is_in(flat, value_set=pa.array(sorted(keys), pa.string())).to_numpy(zero_copy_only=False)
+        first: dict[str, int] = {}
+        for position in np.flatnonzero(mask):
+            first.setdefault(flat[int(position)].as_py(), int(parents[position]))
+        return first
 
-NO_RELEASES = ReleasedFigures.from_metadata([])
+
+NO_OWNED_FIGURES = OwnedFigures.from_tables([])
 
 
 def find_duplicates(
-    candidates: Sequence[Candidate], released: ReleasedFigures = NO_RELEASES, max_bits: int = DEFAULT_MAX_BITS
+    candidates: Sequence[Candidate], owned: OwnedFigures = NO_OWNED_FIGURES, max_bits: int = DEFAULT_MAX_BITS
 ) -> dict[str, Duplicate]:
-    """Duplicates among `candidates` (in priority order) and against `released` figures, by figure_id."""
+    """Duplicates among `candidates` (in priority order) and against figures `owned` by earlier partitions, by
+    figure_id. A figure is looked up by its bytes, then its perceptual hash, then its work and number; against
+    the earlier owners first, then against the candidates before it."""
+    originals = _Originals(candidates, owned, max_bits)
     duplicates: dict[str, Duplicate] = {}
-    released_by_sha = released.first_with_sha({candidate.sha256 for candidate in candidates})
-    # Against the releases every candidate is looked up at once; within the partition one by one, in order,
-    # since a figure found to be a duplicate is not an original for the ones after it.
-    hashed = [position for position, candidate in enumerate(candidates) if candidate.phash]
-    rows, distances = HammingIndex(released.hashes, max_bits).nearest(_rows([candidates[i].phash for i in hashed]))
-    nearest_released = dict(zip(hashed, zip(rows.tolist(), distances.tolist(), strict=True), strict=True))
-    by_sha: dict[str, Candidate] = {}
-    kept = HammingIndex(_rows([]), max_bits)
-    kept_candidates: list[Candidate] = []
     for position, candidate in enumerate(candidates):
-        if candidate.sha256 in released_by_sha:
-            duplicates[candidate.figure_id] = released.duplicate_of(released_by_sha[candidate.sha256], "exact", 0)
-            continue
-        original = by_sha.get(candidate.sha256)
-        if original is not None:
-            duplicates[candidate.figure_id] = Duplicate(original.figure_id, original.partition, "exact", 0)
-            continue
-        if candidate.phash:
-            row, distance = nearest_released[position]
-            if row >= 0:  # a released figure wins over one of this partition
-                duplicates[candidate.figure_id] = released.duplicate_of(int(released.hash_rows[row]), "near", distance)
-                continue
-            query = _rows([candidate.phash])
-            [row], [distance] = kept.nearest(query)
-            if row >= 0:
-                original = kept_candidates[row]
-                duplicates[candidate.figure_id] = Duplicate(
-                    original.figure_id, original.partition, "near", int(distance)
-                )
-                continue
-            kept.add(query[0])
-            kept_candidates.append(candidate)
-        by_sha[candidate.sha256] = candidate
+        duplicate = originals.of(position, candidate)
+        if duplicate is None:
+            originals.keep(candidate)
+        else:
+            duplicates[candidate.figure_id] = duplicate
     return duplicates
+
+
+class _Originals:
+    """What a candidate may duplicate: the figures earlier partitions own (looked up for all candidates at once)
+    and the candidates kept so far (one by one, in order: a duplicate is no original for the ones after it)."""
+
+    def __init__(self, candidates: Sequence[Candidate], owned: OwnedFigures, max_bits: int):
+        self.owned = owned
+        self.owned_by_sha = owned.first_with_sha({candidate.sha256 for candidate in candidates})
+        self.owned_by_work = owned.first_with_work_figure({key for c in candidates for key in c.work_figures})
+        hashed = [position for position, candidate in enumerate(candidates) if candidate.phash]
+        rows, distances = HammingIndex(owned.hashes, max_bits).nearest(_rows([candidates[i].phash for i in hashed]))
+        self.nearest_owned = dict(zip(hashed, zip(rows.tolist(), distances.tolist(), strict=True), strict=True))
+        self.by_sha: dict[str, Candidate] = {}
+        self.by_work: dict[str, Candidate] = {}
+        self.kept = HammingIndex(_rows([]), max_bits)
+        self.kept_hashed: list[Candidate] = []
+
+    def of(self, position: int, candidate: Candidate) -> Duplicate | None:
+        if candidate.sha256 in self.owned_by_sha:
+            return self.owned.duplicate_of(self.owned_by_sha[candidate.sha256], "exact", 0)
+        if candidate.sha256 in self.by_sha:
+            return _duplicate_of(self.by_sha[candidate.sha256], "exact", 0)
+        if candidate.phash:
+            row, distance = self.nearest_owned[position]
+            if row >= 0:
+                return self.owned.duplicate_of(int(self.owned.hash_rows[row]), "near", distance)
+            [row], [distance] = self.kept.nearest(_rows([candidate.phash]))
+            if row >= 0:
+                return _duplicate_of(self.kept_hashed[row], "near", int(distance))
+        for key in candidate.work_figures:
+            if key in self.owned_by_work:
+                return self.owned.duplicate_of(self.owned_by_work[key], "same_work", None)
+        for key in candidate.work_figures:
+            if key in self.by_work:
+                return _duplicate_of(self.by_work[key], "same_work", None)
+        return None
+
+    def keep(self, candidate: Candidate) -> None:
+        self.by_sha[candidate.sha256] = candidate
+        for key in candidate.work_figures:
+            self.by_work.setdefault(key, candidate)
+        if candidate.phash:
+            self.kept.add(_rows([candidate.phash])[0])
+            self.kept_hashed.append(candidate)
+
+
+def _duplicate_of(original: Candidate, kind: str, distance: int | None) -> Duplicate:
+    return Duplicate(original.figure_id, original.partition, kind, distance)
 
 
 class HammingIndex:

@@ -1,6 +1,11 @@
 """Partition-level release gate: each rule looks at a partition's quality rows and says pass or fail, and why.
 
-The Dagster asset checks are thin wrappers around these, so the same verdicts can be computed anywhere.
+The quality step evaluates every rule (`evaluate`), writes the verdicts to the lake's `checks` table and reports
+them to Dagster as the results of the asset's checks, so the same verdicts are in the UI, in SQL and in what
+decides which figures a partition may release.
+
+A rule that cannot look (CLIP scores without a CLIP model) is "not measured": never reported as passed. It
+fails without blocking the release unless the settings require the measurement.
 """
 
 from __future__ import annotations
@@ -9,12 +14,41 @@ import dataclasses
 import statistics
 from collections.abc import Sequence
 
+from s1mm_assets.lib.settings import GateSettings
+
+CAPTION_FAILURE_RATE_IS_LOW = "caption_failure_rate_is_low"
+IMAGES_DECODE = "images_decode"
+CAPTIONS_ARE_NOT_EMPTY = "captions_are_not_empty"
+CLIP_ALIGNMENT_IMPROVES = "clip_alignment_improves"
+ENHANCED_LENGTH_IN_RANGE = "enhanced_length_in_range"
+CAPTIONS_ARE_GROUNDED = "captions_are_grounded"
+
 
 @dataclasses.dataclass(frozen=True)
 class GateVerdict:
     passed: bool
     summary: str
     facts: dict[str, float | int]
+    measured: bool = True  # False: the rule had nothing to look at; `passed` is then False
+    blocks: bool = True  # a failure keeps the partition out of the release
+
+    @property
+    def blocks_release(self) -> bool:
+        return self.blocks and not self.passed
+
+
+def evaluate(rows: Sequence[dict], settings: GateSettings) -> dict[str, GateVerdict]:
+    """Every rule of the gate on a partition's quality rows, by check name."""
+    return {
+        CAPTION_FAILURE_RATE_IS_LOW: caption_failure_rate(rows, settings.max_caption_failure_rate),
+        IMAGES_DECODE: images_decode(rows),
+        CAPTIONS_ARE_NOT_EMPTY: no_empty_captions(rows),
+        CLIP_ALIGNMENT_IMPROVES: clip_alignment_improves(rows, settings.min_clip_delta, settings.require_clip),
+        ENHANCED_LENGTH_IN_RANGE: enhanced_length_in_range(
+            rows, settings.min_mean_enhanced_chars, settings.max_mean_enhanced_chars
+        ),
+        CAPTIONS_ARE_GROUNDED: captions_are_grounded(rows, settings.min_mean_grounding),
+    }
 
 
 def caption_failure_rate(rows: Sequence[dict], max_rate: float) -> GateVerdict:
@@ -55,10 +89,16 @@ def clip_alignment_improves(rows: Sequence[dict], min_delta: float, require_clip
     if not deltas:
         reasons = sorted({row.get("clip_not_measured") or "no figure has both captions scored" for row in rows})
         return GateVerdict(
-            passed=not require_clip,
+            passed=False,
             summary=f"CLIP alignment {'; '.join(reasons)}; "
-            + ("require_clip is set, so the partition may not be released" if require_clip else "not required"),
+            + (
+                "require_clip is set, so the partition may not be released"
+                if require_clip
+                else "not required (S1MM_REQUIRE_CLIP), so it does not block the release"
+            ),
             facts={"figures": len(rows), "clip_measured": 0, "require_clip": int(require_clip)},
+            measured=False,
+            blocks=require_clip,
         )
     mean_delta = statistics.fmean(deltas)
     raw = [row["clip_raw"] for row in rows if row.get("clip_delta") is not None]

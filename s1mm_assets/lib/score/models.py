@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from s1mm_assets.lib.settings import ScoringSettings
+
 if TYPE_CHECKING:
     from s1mm_assets.lib.score.clip import ClipModel
     from s1mm_assets.lib.score.perplexity import MaskedLanguageModel
@@ -23,47 +25,33 @@ NOT_IN_PERPLEXITY_SAMPLE = "not measured: not in the perplexity sample"
 class ScoringModels:
     clip: ClipModel | None = None
     masked_lm: MaskedLanguageModel | None = None
-    batch_size: int = 32
+    batch_size: int = ScoringSettings().scoring_batch_size
     # figures of a partition whose captions get a pseudo-perplexity; 0: all of them
-    perplexity_sample: int = 0
+    perplexity_sample: int = ScoringSettings().perplexity_sample
 
 
-def load_scoring_models(
-    clip_model: str = "",
-    clip_weights: str = "",
-    masked_lm: str = "",
-    device: str = "cpu",
-    batch_size: int = 32,
-    perplexity_window: int = 0,
-    precision: str = "auto",
-    perplexity_sample: int = 0,
-    perplexity_token_budget: int = 0,
-    decode_workers: int | None = None,
-) -> ScoringModels:
-    """Load what is configured; an empty setting means that model is not used.
-
-    `precision`: `auto` (bfloat16 on a CUDA card, float16 where it lacks bfloat16, float32 on a CPU), or
-    `float32`, `bfloat16`, `float16` for both models. `perplexity_sample`: figures per partition whose captions
-    get a pseudo-perplexity, chosen by a hash of the figure id (0: every figure). `perplexity_token_budget`: padded
-    tokens per masked-LM forward pass (0: the device's default). `decode_workers`: processes decoding images for
-    CLIP (None: one per CPU, at most 8, for partitions large enough to gain; 0: threads of this process)."""
-    if perplexity_sample < 0:
-        raise ValueError(f"perplexity_sample must be 0 (every figure) or a number of figures; got {perplexity_sample}")
-    models = ScoringModels(batch_size=batch_size, perplexity_sample=perplexity_sample)
-    if clip_model or clip_weights:
+def load_scoring_models(settings: ScoringSettings) -> ScoringModels:
+    """Load what is configured; an empty setting means that model is not used. Both models compute in
+    `scoring_precision` on `scoring_device`."""
+    models = ScoringModels(batch_size=settings.scoring_batch_size, perplexity_sample=settings.perplexity_sample)
+    if settings.clip_model or settings.clip_weights:
         from s1mm_assets.lib.score.clip import ClipModel
 
         models.clip = ClipModel.load(
-            clip_model, clip_weights, device=device, precision=precision, decode_workers=decode_workers
+            settings.clip_model,
+            settings.clip_weights,
+            device=settings.scoring_device,
+            precision=settings.scoring_precision,
+            decode_workers=settings.decode_workers(),
         )
-    if masked_lm:
+    if settings.masked_lm:
         from s1mm_assets.lib.score.perplexity import MaskedLanguageModel
 
         models.masked_lm = MaskedLanguageModel.load(
-            masked_lm,
-            device=device,
-            window=perplexity_window,
-            precision=precision,
-            token_budget=perplexity_token_budget,
+            settings.masked_lm,
+            device=settings.scoring_device,
+            window=settings.perplexity_window,
+            precision=settings.scoring_precision,
+            token_budget=settings.token_budget(),
         )
     return models

@@ -24,11 +24,7 @@ import torch
 from transformers import AutoModelForMaskedLM, AutoTokenizer
 
 from s1mm_assets.lib.score.precision import autocast, compute_dtype
-
-# Padded tokens per forward pass. A BERT-base batch of 65,536 tokens needs ~1 GB of activations in half precision,
-# a fraction of a GPU's memory. On a CPU, batches that outgrow the caches are slower: BERT-base took ~20% more CPU
-# time per caption at 4,096 and 8,192 tokens than at 1,024 or 2,048 (bench/score_throughput.py, BENCHMARKS.md).
-DEFAULT_TOKEN_BUDGET = {"cuda": 65536, "cpu": 2048}
+from s1mm_assets.lib.settings import default_token_budget
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +42,7 @@ class MaskedLanguageModel:
         self.name = name
         self.device = device
         self.dtype = compute_dtype(precision, device)
-        self.token_budget = token_budget or DEFAULT_TOKEN_BUDGET.get(
-            torch.device(device).type, DEFAULT_TOKEN_BUDGET["cpu"]
-        )
+        self.token_budget = token_budget or default_token_budget(device)
         limit = min(model.config.max_position_embeddings, tokenizer.model_max_length or 10**9)
         # two positions go to [CLS] and [SEP]
         self.window = (min(window, limit) if window > 0 else limit) - 2
@@ -62,7 +56,7 @@ class MaskedLanguageModel:
         cls, path: str, device: str = "cpu", window: int = 0, precision: str = "auto", token_budget: int = 0
     ) -> MaskedLanguageModel:
         """`precision`: see `precision.PRECISIONS`; `token_budget`: padded tokens per forward pass (0: the
-        device's default, `DEFAULT_TOKEN_BUDGET`)."""
+        device's default, `settings.PERPLEXITY_TOKEN_BUDGETS`)."""
         folder = Path(path)
         if not folder.is_dir():
             raise ValueError(f"masked LM {path!r} is not a folder; give the folder a model was saved to")

@@ -13,7 +13,7 @@ import contextlib
 
 import torch
 
-PRECISIONS = ("auto", "float32", "bfloat16", "float16")
+from s1mm_assets.lib.settings import SCORING_PRECISIONS as PRECISIONS
 
 
 def compute_dtype(precision: str, device: str) -> torch.dtype:

@@ -6,23 +6,10 @@ its reasons in the `quality` table and in the release's `held_back.jsonl`.
 
 from __future__ import annotations
 
-import dataclasses
-
-from s1mm_assets.lib.release.licenses import DEFAULT_POLICY
-from s1mm_assets.lib.score.dedup import DEFAULT_MAX_BITS
 from s1mm_assets.lib.score.grounding import Grounding
+from s1mm_assets.lib.settings import GateSettings
 
 DUPLICATE = "duplicate"
-
-
-@dataclasses.dataclass(frozen=True)
-class RowPolicy:
-    min_enhanced_chars: int = 20
-    # below this share of traceable numbers, units, symbols and terms a caption is held back
-    min_grounding: float = 0.5
-    hold_back_invented_numbers: bool = True
-    license_policy: str = DEFAULT_POLICY
-    near_duplicate_max_bits: int = DEFAULT_MAX_BITS
 
 
 def rejection_reasons(
@@ -31,7 +18,7 @@ def rejection_reasons(
     enhanced_caption: str | None,
     raw_caption: str | None,
     image_decodable: bool,
-    policy: RowPolicy,
+    policy: GateSettings,
     grounding: Grounding | None = None,
     license_allowed: bool = True,
 ) -> list[str]:
@@ -46,7 +33,7 @@ def rejection_reasons(
     if not image_decodable:
         reasons.append("image_undecodable")
     if caption_status == "ok" and grounding is not None:
-        if grounding.score is not None and grounding.score < policy.min_grounding:
+        if grounding.score is not None and grounding.score < policy.min_row_grounding:
             reasons.append("ungrounded")
         if policy.hold_back_invented_numbers and grounding.invented_numbers:
             reasons.append("invented_numbers")

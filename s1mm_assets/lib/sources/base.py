@@ -37,12 +37,14 @@ class PaperMetadata:
     doi: str = ""
     url: str = ""
     published: str = ""  # ISO date, YYYY-MM-DD
+    # Other identifiers of the same work the source gives: the journal DOI of a preprint, its arXiv id, PMCID...
+    identifiers: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, values: dict) -> PaperMetadata:
         known = {field.name for field in dataclasses.fields(cls)}
         kwargs = {key: value for key, value in values.items() if key in known}
-        for list_field in ("authors", "categories"):
+        for list_field in ("authors", "categories", "identifiers"):
             if list_field in kwargs:
                 kwargs[list_field] = tuple(kwargs[list_field] or ())
         return cls(**kwargs)
@@ -65,11 +67,35 @@ class PaperBundle:
     metadata: PaperMetadata = PaperMetadata()
 
 
+@dataclasses.dataclass(frozen=True)
+class CatalogEntry:
+    """One paper an offline backend holds, described without producing its bundle: `location` says where the
+    bundle comes from (a file, a generated paper's index) and is handed back to `bundle`."""
+
+    paper_id: str
+    filename: str
+    location: str
+    metadata: PaperMetadata
+
+
 class PaperSourceBackend(abc.ABC):
-    """Lists and fetches the papers of one source and month."""
+    """Lists and fetches the papers of one source and month, without a network: the sample corpus, a local folder.
+
+    Listing (`catalog`) is cheap and kept apart from producing the bundles (`bundle`), as the real connectors keep
+    listing apart from fetching (lib/sources/offline.py gives these backends the connectors' shape).
+    """
 
     name: str
 
     @abc.abstractmethod
+    def catalog(self, source: str, month: str) -> Iterator[CatalogEntry]:
+        """Every paper of the partition with its metadata, in a stable order."""
+
+    @abc.abstractmethod
+    def bundle(self, source: str, month: str, entry: CatalogEntry) -> PaperBundle:
+        """The paper `entry` names, as its source ships it; OSError when it cannot be read."""
+
     def papers(self, source: str, month: str) -> Iterator[PaperBundle]:
         """Yield every paper of the partition, in a stable order."""
+        for entry in self.catalog(source, month):
+            yield self.bundle(source, month, entry)

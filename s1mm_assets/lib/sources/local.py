@@ -16,7 +16,8 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from s1mm_assets.lib.sources.base import PaperBundle, PaperMetadata, PaperSourceBackend
+from s1mm_assets.lib.sources.base import CatalogEntry, PaperBundle, PaperMetadata, PaperSourceBackend
+from s1mm_assets.lib.text import valid_text
 
 _SIDECAR = ".json"
 _PAPER_SUFFIX = re.compile(
@@ -30,7 +31,7 @@ class LocalFolderSource(PaperSourceBackend):
     def __init__(self, root: str | Path):
         self.root = Path(root).expanduser()
 
-    def papers(self, source: str, month: str) -> Iterator[PaperBundle]:
+    def catalog(self, source: str, month: str) -> Iterator[CatalogEntry]:
         folder = self.root / source / month
         if not folder.is_dir():
             return
@@ -40,20 +41,25 @@ class LocalFolderSource(PaperSourceBackend):
             if entry.is_file() and not _PAPER_SUFFIX.search(entry.name):
                 continue
             metadata = _sidecar(entry)
-            stem = _PAPER_SUFFIX.sub("", entry.name)
+            stem = valid_text(_PAPER_SUFFIX.sub("", entry.name))  # a name that is not UTF-8 fits no table
             paper_id = metadata.pop("paper_id", None) or f"{source}:{stem}"
-            if entry.is_dir():
-                filename, content = f"{entry.name}.tar", _tar_folder(entry)
-            else:
-                filename, content = entry.name, entry.read_bytes()
-            yield PaperBundle(
-                paper_id=paper_id,
-                source=source,
-                month=month,
-                filename=filename,
-                content=content,
-                metadata=PaperMetadata.from_dict(metadata),
-            )
+            filename = valid_text(f"{entry.name}.tar" if entry.is_dir() else entry.name)
+            # The location is recorded in the lake too: a name that is not UTF-8 is written readably and found
+            # again by that spelling when the paper is fetched.
+            yield CatalogEntry(paper_id, filename, valid_text(str(entry)), PaperMetadata.from_dict(metadata))
+
+    def bundle(self, source: str, month: str, entry: CatalogEntry) -> PaperBundle:
+        path = _on_disk(Path(entry.location))
+        content = _tar_folder(path) if path.is_dir() else path.read_bytes()
+        return PaperBundle(entry.paper_id, source, month, entry.filename, content, entry.metadata)
+
+
+def _on_disk(location: Path) -> Path:
+    """The entry a recorded location names: itself, or the one in its folder whose name, made valid text, reads so."""
+    if location.exists() or not location.parent.is_dir():
+        return location
+    spelt = str(location)
+    return next((entry for entry in location.parent.iterdir() if valid_text(str(entry)) == spelt), location)
 
 
 def _sidecar(entry: Path) -> dict:
@@ -70,7 +76,8 @@ def _tar_folder(folder: Path) -> bytes:
     """A plain folder becomes an uncompressed tar with stable headers, so its sha256 is stable too."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        # A link is never followed: it could point anywhere on this machine (/etc/passwd, another paper).
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
             info = tarfile.TarInfo(path.relative_to(folder).as_posix())
             info.size = path.stat().st_size
             info.mode = 0o644

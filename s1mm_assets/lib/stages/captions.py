@@ -19,9 +19,8 @@ from s1mm_assets.lib.caption import STATUSES, CaptionBackend, CaptionRequest, Ca
 from s1mm_assets.lib.caption.cache import CacheKey, CaptionCache, cache_key, result_from_row
 from s1mm_assets.lib.context import FigureContext
 from s1mm_assets.lib.lake import Lake
+from s1mm_assets.lib.settings import CaptionerSettings
 from s1mm_assets.lib.stages.report import StageReport
-
-DEFAULT_CHECKPOINT_EVERY = 64
 
 
 def caption_requests(lake: Lake, source: str, month: str) -> list[CaptionRequest]:
@@ -52,7 +51,7 @@ def enhance_captions(
     source: str,
     month: str,
     backend: CaptionBackend,
-    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+    checkpoint_every: int = CaptionerSettings().caption_checkpoint_every,
 ) -> StageReport:
     requests = caption_requests(lake, source, month)
     cache = CaptionCache(lake, source, month) if backend.cacheable else None
@@ -134,7 +133,7 @@ def _report(
     output: str,
 ) -> StageReport:
     statuses = Counter(row["status"] for row in rows)
-    report = StageReport(rows=len(rows), failed=len(rows) - statuses["ok"])
+    report = StageReport(rows=len(rows), failed=len(rows) - statuses["ok"], failed_label="captions not usable")
     report.outputs = [output]
     report.metrics = {f"status_{status}": statuses[status] for status in STATUSES}
     lengths = [len(row["enhanced_caption"] or "") for row in rows if row["status"] == "ok"]

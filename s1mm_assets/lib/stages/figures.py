@@ -1,23 +1,23 @@
 """Stage 2: extract every figure of every paper; images go to the blob store, records to `figures`.
 
-Papers are independent, so a large partition is extracted by a pool of worker processes (one per core), a
-bounded number of papers in flight; smaller ones stay in this process, where starting the workers costs more
-than they save (BENCHMARKS.md, "Extraction", has the measurements).
+Every paper is extracted in a sandbox worker process held to the extraction limits (`lib/extract/sandbox.py`): a
+paper that runs too long, needs too much memory or writes too much is quarantined with the reason and the next
+proceeds. Papers are independent, so a large partition gets one worker per core, a bounded number of papers in
+flight; smaller ones get one worker, where starting more costs more than they save (BENCHMARKS.md, "Extraction",
+has the measurements).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
-import multiprocessing
-import traceback
-from collections.abc import Iterator
 
 import loky
 
-from s1mm_assets.lib.extract import ExtractedFigure, Extraction, UnreadableBundle, extract_bundle
+from s1mm_assets.lib.extract import ExtractedFigure, Extraction
+from s1mm_assets.lib.extract.sandbox import PaperJob, Sandbox
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.quarantine import QuarantineRecord
+from s1mm_assets.lib.settings import ExtractionSettings
 from s1mm_assets.lib.stages.quarantine_table import write_quarantine
 from s1mm_assets.lib.stages.report import StageReport
 
@@ -30,34 +30,45 @@ def figure_id(paper_id: str, figure_key: str) -> str:
     return hashlib.sha256(f"{paper_id}|{figure_key}".encode()).hexdigest()[:20]
 
 
-# Starting workers costs seconds (a process each, importing PyMuPDF, pyarrow, lxml, pylatexenc); below this
-# many papers one process is faster (bench/extraction_stage.py, BENCHMARKS.md "Extraction").
+# Starting workers costs seconds (a process each, importing PyMuPDF, lxml, pylatexenc); below this many papers
+# one worker is faster (bench/extraction_stage.py, BENCHMARKS.md "Extraction").
 POOL_FROM_PAPERS = 500
 
 
-def extract_figures(lake: Lake, source: str, month: str, dpi: int = 150, workers: int | None = None) -> StageReport:
+def extract_figures(
+    lake: Lake,
+    source: str,
+    month: str,
+    dpi: int = 150,
+    workers: int | None = None,
+    limits: ExtractionSettings | None = None,
+) -> StageReport:
     """`workers`: processes to extract with; None picks one per CPU this process may use (its affinity and, in a
-    container or Kubernetes pod, its CPU quota: not the node's cores) for partitions large enough to gain."""
+    container or Kubernetes pod, its CPU quota: not the node's cores) for partitions large enough to gain, else
+    one. Every paper is extracted in a sandbox worker held to `limits` (the defaults when None)."""
     papers = lake.read_table("papers", source, month).to_pylist()
     figure_rows: list[dict] = []
     document_rows: list[dict] = []
     quarantine: list[QuarantineRecord] = []
     if workers is None:
         workers = loky.cpu_count() if len(papers) >= POOL_FROM_PAPERS else 1
-    for paper, (extraction, error) in zip(papers, _extract_all(lake, papers, dpi, workers), strict=True):
-        paper_id = paper["paper_id"]
-        if extraction is None:
-            quarantine.append(QuarantineRecord(STAGE, paper_id, paper_id, error[0], error[1]))
-            document_rows.append(_document_row(paper, source, month, None, error=error[1]))
-            continue
-        used_keys: set[str] = set()
-        for figure in extraction.figures:
-            key = _unique(figure.figure_key, used_keys)
-            figure_rows.append(_figure_row(lake, paper_id, source, month, key, figure))
-        for problem in extraction.problems:
-            item = f"{paper_id}#{problem.figure_key}" if problem.figure_key else paper_id
-            quarantine.append(QuarantineRecord(STAGE, item, paper_id, problem.reason, problem.detail))
-        document_rows.append(_document_row(paper, source, month, extraction))
+    with Sandbox(limits or ExtractionSettings(), workers=workers, dpi=dpi) as sandbox:
+        outcomes = sandbox.extract(_job(lake, paper) for paper in papers)
+        for paper, outcome in zip(papers, outcomes, strict=True):
+            paper_id = paper["paper_id"]
+            extraction = outcome.extraction
+            if extraction is None:
+                quarantine.append(QuarantineRecord(STAGE, paper_id, paper_id, outcome.reason, outcome.detail))
+                document_rows.append(_document_row(paper, source, month, None, error=outcome.detail))
+                continue
+            used_keys: set[str] = set()
+            for figure in extraction.figures:
+                key = _unique(figure.figure_key, used_keys)
+                figure_rows.append(_figure_row(lake, paper_id, source, month, key, figure))
+            for problem in extraction.problems:
+                item = f"{paper_id}#{problem.figure_key}" if problem.figure_key else paper_id
+                quarantine.append(QuarantineRecord(STAGE, item, paper_id, problem.reason, problem.detail))
+            document_rows.append(_document_row(paper, source, month, extraction))
     report = StageReport(rows=len(figure_rows), quarantined=len(quarantine))
     report.outputs = [
         lake.write_table("figures", source, month, figure_rows),
@@ -76,59 +87,12 @@ def extract_figures(lake: Lake, source: str, month: str, dpi: int = 150, workers
     return report
 
 
-def _extract_all(
-    lake: Lake, papers: list[dict], dpi: int, workers: int
-) -> Iterator[tuple[Extraction | None, tuple[str, str]]]:
-    """Each paper's extraction (or its error), in the order of `papers`."""
-    if workers <= 1:
-        for paper in papers:
-            yield _extract_safely(paper["bundle_filename"], _read_bundle(lake, paper), dpi)
-        return
-    context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads (Dagster, fsspec)
-    finished: dict[int, tuple[Extraction | None, tuple[str, str]]] = {}
-    pending: dict[concurrent.futures.Future, int] = {}
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        upcoming = iter(enumerate(papers))
-        for next_index in range(len(papers)):
-            # Keep two papers per worker in flight: bundles are read as they are needed, not all at once.
-            while len(pending) < 2 * workers and (item := next(upcoming, None)) is not None:
-                index, paper = item
-                content = _read_bundle(lake, paper)
-                pending[pool.submit(_extract_safely, paper["bundle_filename"], content, dpi)] = index
-            while next_index not in finished:
-                done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
-                for future in done:
-                    finished[pending.pop(future)] = _result_of(future)
-            yield finished.pop(next_index)
-
-
-def _read_bundle(lake: Lake, paper: dict) -> bytes | BaseException:
+def _job(lake: Lake, paper: dict) -> PaperJob:
     try:
-        return lake.read_bytes(paper["bundle_path"])
+        content = lake.read_bytes(paper["bundle_path"])
     except Exception as error:  # noqa: BLE001 - a missing blob is this paper's problem, not the partition's
-        return error
-
-
-def _result_of(future: concurrent.futures.Future) -> tuple[Extraction | None, tuple[str, str]]:
-    try:
-        return future.result()
-    except Exception as error:  # noqa: BLE001 - a worker that died (a crash in a C library) fails one paper
-        return None, ("extractor_error", f"the worker process failed: {type(error).__name__}: {error}")
-
-
-def _extract_safely(
-    filename: str, content: bytes | BaseException, dpi: int
-) -> tuple[Extraction | None, tuple[str, str]]:
-    """One bad paper must never take the partition down with it: every failure becomes a quarantine record."""
-    try:
-        if isinstance(content, BaseException):
-            raise content
-        return extract_bundle(filename, content, dpi=dpi), ("", "")
-    except UnreadableBundle as error:
-        return None, ("unreadable_bundle", str(error))
-    except Exception as error:  # noqa: BLE001 - isolate extractor bugs per paper, keep the evidence
-        summary = "".join(traceback.format_exception_only(error)).strip()
-        return None, ("extractor_error", f"{summary} | {traceback.format_exc(limit=-3)}")
+        return PaperJob(paper["bundle_filename"], unavailable=f"the bundle could not be read: {error}")
+    return PaperJob(paper["bundle_filename"], content=content)
 
 
 def _figure_row(lake: Lake, paper_id: str, source: str, month: str, key: str, figure: ExtractedFigure) -> dict:

@@ -1,35 +1,38 @@
-"""Stage 5: per-figure quality measurements and the per-row verdict on whether it may be released.
+"""Stage 5: per-figure quality measurements, the per-figure verdict, and the partition's release gate.
 
-Always measured: caption lengths, whether the image decodes, grounding of the enhanced caption, licence,
-exact and near duplicates (within the partition and against earlier releases). Measured when a model is
+Always measured: caption lengths, whether the image decodes, grounding of the enhanced caption, licence, the
+image's hashes (exact and perceptual, for duplicate detection in `ownership`). Measured when a model is
 configured: CLIP scores of raw and enhanced captions, the figure type, masked-LM pseudo-perplexity and token
-counts; otherwise null with the reason.
+counts; otherwise null with the reason. The gate's rules (lib/score/gate.py) are evaluated on the rows and
+written to the `checks` table; the Dagster asset reports them as its checks.
+
+Everything here depends on this partition alone, so scoring gives the same rows whatever else the lake holds.
+Which copy of a figure seen in several partitions is released is decided next (`ownership`).
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter
 from collections.abc import Sequence
 
+from s1mm_assets.lib import licenses
 from s1mm_assets.lib.lake import Lake
-from s1mm_assets.lib.release import licenses
-from s1mm_assets.lib.score import grounding
-from s1mm_assets.lib.score.dedup import Candidate, ReleasedFigures, find_duplicates, perceptual_hash
+from s1mm_assets.lib.score import gate, grounding
+from s1mm_assets.lib.score.dedup import perceptual_hash
 from s1mm_assets.lib.score.models import NO_CLIP, NO_MASKED_LM, NOT_IN_PERPLEXITY_SAMPLE, ScoringModels
-from s1mm_assets.lib.score.row_filter import DUPLICATE, RowPolicy, rejection_reasons
+from s1mm_assets.lib.score.row_filter import rejection_reasons
 from s1mm_assets.lib.score.sampling import hashed_sample
 from s1mm_assets.lib.score.text import decoded_image, length_summary, word_count
-from s1mm_assets.lib.sources import SOURCES
+from s1mm_assets.lib.settings import GateSettings
 from s1mm_assets.lib.stages.report import StageReport
-
-RELEASE_METADATA = "metadata.parquet"
 
 
 def score_quality(
-    lake: Lake, source: str, month: str, policy: RowPolicy | None = None, models: ScoringModels | None = None
+    lake: Lake, source: str, month: str, policy: GateSettings | None = None, models: ScoringModels | None = None
 ) -> StageReport:
-    policy = policy or RowPolicy()
+    policy = policy or GateSettings()
     models = models or ScoringModels()
     licenses.check_policy(policy.license_policy)
     figures = lake.read_table("figures", source, month).to_pylist()
@@ -50,11 +53,17 @@ def score_quality(
     enhanced = [captions.get(figure["figure_id"], {}).get("enhanced_caption") or "" for figure in figures]
     _add_clip_scores(rows, figures, raw, enhanced, models, lake)
     _add_perplexities(rows, raw, enhanced, models)
-    _add_duplicates(rows, policy, released=_released_before(lake, source, month), partition=f"{source}/{month}")
+    for row in rows:
+        row["passed"] = not row["reasons"]
+    verdicts = gate.evaluate(rows, policy)
 
-    report = StageReport(rows=len(rows), failed=sum(not row["passed"] for row in rows))
-    report.outputs = [lake.write_table("quality", source, month, rows)]
-    report.metrics = _partition_metrics(rows)
+    report = StageReport(rows=len(rows), failed=sum(not row["passed"] for row in rows), failed_label="held back")
+    report.outputs = [
+        lake.write_table("quality", source, month, rows),
+        lake.write_table("checks", source, month, _check_rows(verdicts, source, month)),
+    ]
+    report.verdicts = verdicts
+    report.metrics = _partition_metrics(rows) | _not_measured(rows, models)
     report.preview = [
         (
             f"{row['figure_id']} {'passed' if row['passed'] else 'held back'}",
@@ -78,7 +87,7 @@ def _rows_by(lake: Lake, table: str, source: str, month: str, key: str) -> dict[
 
 
 def _measure(
-    lake: Lake, figure: dict, caption: dict, context: dict, stated_license: str | None, policy: RowPolicy
+    lake: Lake, figure: dict, caption: dict, context: dict, stated_license: str | None, policy: GateSettings
 ) -> dict:
     """Everything that needs no model: lengths, decoding, perceptual hash, grounding, licence, and the reasons
     (all but duplication) to hold the figure back."""
@@ -195,45 +204,35 @@ def _why_unscored(row: dict, raw_score, enhanced_score, needs_image: bool = True
     return "not measured: empty raw caption" if not raw_score else "not measured: no enhanced caption"
 
 
-def _add_duplicates(rows: list[dict], policy: RowPolicy, released: ReleasedFigures, partition: str) -> None:
-    # figures that would otherwise be released come first, so the copy that is kept is a releasable one
-    priority = sorted(rows, key=lambda row: (bool(row["reasons"]), row["paper_id"], row["figure_id"]))
-    candidates = [Candidate(row["figure_id"], row["image_sha256"], row["image_phash"], partition) for row in priority]
-    duplicates = find_duplicates(candidates, released, max_bits=policy.near_duplicate_max_bits)
-    for row in rows:
-        duplicate = duplicates.get(row["figure_id"])
-        if duplicate is not None:
-            row.update(
-                duplicate_of=duplicate.of,
-                duplicate_partition=duplicate.partition,
-                duplicate_kind=duplicate.kind,
-                duplicate_distance=duplicate.distance,
-            )
-            row["reasons"].append(DUPLICATE)
-        row["passed"] = not row["reasons"]
+def _check_rows(verdicts: dict[str, gate.GateVerdict], source: str, month: str) -> list[dict]:
+    return [
+        {
+            "source": source,
+            "month": month,
+            "check": name,
+            "passed": verdict.passed,
+            "severity": "ERROR" if verdict.blocks else "WARN",
+            "measured": verdict.measured,
+            "summary": verdict.summary,
+            "facts": json.dumps(verdict.facts, sort_keys=True),
+        }
+        for name, verdict in verdicts.items()
+    ]
 
 
-def _released_before(lake: Lake, source: str, month: str) -> ReleasedFigures:
-    """Figures of the releases of earlier partitions (by month, then source), the ones a new figure must not
-    repeat. Later partitions are left out so that scoring is independent of the order partitions run in.
-
-    Every earlier release's metadata is read each time, three columns of it, into arrays: ~230 bytes per
-    released figure in memory with the search index, ~3.5 GB at the S1-MMAlign scale of 15.5 M; beyond that a
-    table of released hashes kept indexed between runs would take its place."""
-    order = _partition_order(source, month)
-    releases = []
-    for path in sorted(lake.fs.glob(lake.path(f"releases/*/*/{RELEASE_METADATA}"))):
-        released_source, released_month = path.rstrip("/").split("/")[-3:-1]
-        if _partition_order(released_source, released_month) >= order:
-            continue
-        metadata = lake.read_parquet(path, columns=["figure_id", "image_sha256", "image_phash"])
-        if "image_sha256" in metadata.column_names:
-            releases.append((f"{released_source}/{released_month}", metadata))
-    return ReleasedFigures.from_metadata(releases)
-
-
-def _partition_order(source: str, month: str) -> tuple[str, int]:
-    return month, SOURCES.index(source) if source in SOURCES else len(SOURCES)
+def _not_measured(rows: Sequence[dict], models: ScoringModels) -> dict[str, str]:
+    """What a reader of the partition's metadata must not take for measured."""
+    said = {}
+    for metric, model, column in (
+        ("clip", models.clip, "clip_not_measured"),
+        ("perplexity", models.masked_lm, "perplexity_not_measured"),
+    ):
+        if model is None:
+            said[f"{metric}_measured"] = NO_CLIP if metric == "clip" else NO_MASKED_LM
+        else:
+            unscored = sum(row.get(column) is not None for row in rows)
+            said[f"{metric}_measured"] = f"{len(rows) - unscored} of {len(rows)} figures"
+    return said
 
 
 def _partition_metrics(rows: Sequence[dict]) -> dict[str, float | int | None]:
@@ -241,7 +240,6 @@ def _partition_metrics(rows: Sequence[dict]) -> dict[str, float | int | None]:
     metrics: dict[str, float | int | None] = {
         "passed": sum(row["passed"] for row in rows),
         "pass_rate": sum(row["passed"] for row in rows) / len(rows) if rows else None,
-        "duplicates": sum(row.get("duplicate_of") is not None for row in rows),
         "captions_with_invented_numbers": sum(bool(row["invented_numbers"]) for row in rows),
     }
     for column, measured in (

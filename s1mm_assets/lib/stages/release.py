@@ -5,7 +5,10 @@ releases/<source>/<YYYY-MM>/
     metadata.jsonl      one row per sample (also metadata.parquet)
     held_back.jsonl     every figure left out, with its reasons
     README.md           the dataset card, with the release's statistics
-    manifest.json       sha256 of all of the above, code, prompt and model versions
+    manifest.json       sha256 of all of the above, code, prompt and model versions, and the ownership inputs
+
+A figure is released when it passed every per-figure filter (`quality`) and this partition owns it (`ownership`:
+no earlier partition holds the same figure). A partition whose release gate failed is never released.
 """
 
 from __future__ import annotations
@@ -23,10 +26,16 @@ from s1mm_assets.lib.release.metadata import SCHEMA, sample_metadata
 from s1mm_assets.lib.release.shards import write_jsonl
 from s1mm_assets.lib.score import grounding
 from s1mm_assets.lib.score.dedup import HASH_SIZE
+from s1mm_assets.lib.score.row_filter import DUPLICATE
+from s1mm_assets.lib.stages.ownership import ownership_version
 from s1mm_assets.lib.stages.report import StageReport
 
 HELD_BACK = "held_back.jsonl"
 CARD = "README.md"
+
+
+class ReleaseRefused(RuntimeError):
+    """The partition may not be released as the lake stands; the message says why and what to run."""
 
 
 def release_folder(source: str, month: str) -> str:
@@ -37,7 +46,7 @@ def publish_release(lake: Lake, source: str, month: str) -> StageReport:
     papers = {row["paper_id"]: row for row in lake.read_table("papers", source, month).to_pylist()}
     figures = {row["figure_id"]: row for row in lake.read_table("figures", source, month).to_pylist()}
     captions = {row["figure_id"]: row for row in lake.read_table("captions", source, month).to_pylist()}
-    quality = lake.read_table("quality", source, month).to_pylist()
+    quality = _with_ownership(lake, source, month, lake.read_table("quality", source, month).to_pylist())
     released = [row for row in quality if row["passed"]]
     samples = [
         ReleaseSample(
@@ -58,6 +67,7 @@ def publish_release(lake: Lake, source: str, month: str) -> StageReport:
                 "reasons": row["reasons"],
                 "duplicate_of": row["duplicate_of"],
                 "duplicate_partition": row["duplicate_partition"],
+                "duplicate_kind": row["duplicate_kind"],
                 "license_id": row["license_id"],
             }
             for row in quality
@@ -66,6 +76,7 @@ def publish_release(lake: Lake, source: str, month: str) -> StageReport:
         key=lambda row: (row["paper_id"], row["figure_id"]),
     )
     header = _manifest_header(source, month, quality, held_back, [captions[row["figure_id"]] for row in released])
+    header["ownership"] = _ownership_record(lake, source, month)
     folder = release_folder(source, month)
     with lake.staged_folder(folder) as staging:
         shards = write_release(staging, source, month, samples, read_image=lake.read_bytes, metadata_schema=SCHEMA)
@@ -88,16 +99,74 @@ def publish_release(lake: Lake, source: str, month: str) -> StageReport:
         }
         for shard in shards
     ]
-    report = StageReport(rows=len(samples), failed=len(held_back))
+    report = StageReport(rows=len(samples), failed=len(held_back), failed_label="held back")
     report.outputs = [folder, lake.write_table("releases", source, month, rows)]
+    release_bytes = sum(row["bytes"] for row in rows)
     report.metrics = {
-        "shards": len(shards),
-        "release_bytes": sum(row["bytes"] for row in rows),
-        "held_back": len(held_back),
         **{f"held_back_{reason}": count for reason, count in sorted(header["held_back_by_reason"].items())},
+        "shards": len(shards),
+        "release_bytes": release_bytes,
+        "release size": human_bytes(release_bytes),
+        "manifest sha256": manifest_sha256,
     }
     report.preview = [(sample.metadata["paper_id"], sample.metadata["recaption"]) for sample in samples[:3]]
     return report
+
+
+def human_bytes(count: int) -> str:
+    """A size as a person reads it: 1.4 MB (decimal units, as file managers show them)."""
+    if count < 1000:
+        return f"{count} bytes"
+    size = count / 1000
+    for unit in ("kB", "MB", "GB"):
+        if size < 1000:
+            return f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+def _with_ownership(lake: Lake, source: str, month: str, quality: list[dict]) -> list[dict]:
+    """Quality rows with the ownership decision folded in: a releasable figure another partition owns is held back
+    as a duplicate. Refuses when the gate failed, or when ownership was decided on other quality rows."""
+    failed = [row for row in lake.read_table("checks", source, month).to_pylist() if _blocks(row)]
+    if failed:
+        reasons = "; ".join(f"{row['check']}: {row['summary']}" for row in failed)
+        raise ReleaseRefused(f"{source}/{month} may not be released: its release gate failed ({reasons})")
+    ownership = {row["figure_id"]: row for row in lake.read_table("ownership", source, month).to_pylist()}
+    if set(ownership) != {row["figure_id"] for row in quality} or any(
+        ownership[row["figure_id"]]["releasable"] != row["passed"] for row in quality
+    ):
+        raise ReleaseRefused(
+            f"{source}/{month}: ownership was decided on other quality rows than the current ones; materialize "
+            "figure_ownership for this partition first"
+        )
+    merged = []
+    for row in quality:
+        decision = ownership[row["figure_id"]]
+        duplicate = row["passed"] and not decision["owned"]
+        merged.append(
+            row
+            | {name: decision[name] for name in ("duplicate_of", "duplicate_partition", "duplicate_kind")}
+            | {
+                "passed": row["passed"] and not duplicate,
+                "reasons": [*row["reasons"], *([DUPLICATE] if duplicate else [])],
+            }
+        )
+    return merged
+
+
+def _blocks(check: dict) -> bool:
+    return check["severity"] == "ERROR" and not check["passed"]
+
+
+def _ownership_record(lake: Lake, source: str, month: str) -> dict:
+    """What the decisions on duplicates were made against: every lake file consulted, by sha256."""
+    rows = lake.read_table("ownership", source, month).to_pylist()
+    inputs = lake.read_table("ownership_inputs", source, month).to_pylist()
+    return {
+        "version": ownership_version(rows, inputs),
+        "consulted": {row["consulted"]: row["sha256"] for row in inputs},
+    }
 
 
 def _manifest_header(source: str, month: str, quality: list[dict], held_back: list[dict], captions: list[dict]):

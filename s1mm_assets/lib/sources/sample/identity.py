@@ -17,6 +17,7 @@ ARXIV_LICENSES = ("http://arxiv.org/licenses/nonexclusive-distrib/1.0/", "http:/
 PREPRINT_LICENSES = ("CC-BY 4.0", "CC-BY-NC-ND 4.0", "CC0", "none")
 CHEMRXIV_LICENSES = ("CC BY 4.0", "CC BY-NC 4.0")
 NATURE_LICENSE = "CC BY 4.0"
+CC_BY_ARXIV, CC_BY_PREPRINT = ARXIV_LICENSES[1], PREPRINT_LICENSES[0]
 
 _CHEMRXIV_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -122,6 +122,7 @@ def _figure_environment(
         body = "\n  \\hfill\n".join(parts)
     else:
         image_format = _image_format(spec.panels[0], rng)
+        image_format = figure.image_format or image_format  # drawn anyway: the papers after it stay the same
         path = f"figures/{name}.{image_format}"
         if figure.problem != "missing_file":
             files[path] = figure_rendering.render(spec, image_format)

@@ -85,6 +85,7 @@ class PlannedFigure:
     citing: tuple[Rich, ...]
     as_subfigures: bool = False  # LaTeX: each panel its own image inside `subfigure` environments
     problem: str | None = None  # LaTeX: "tikz" (drawn in TikZ, no image) or "missing_file"
+    image_format: str | None = None  # LaTeX: the image file's format when it must not be left to chance
 
 
 @dataclasses.dataclass(frozen=True)

