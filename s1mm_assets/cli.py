@@ -1,5 +1,5 @@
 """The `s1mm` command: run partitions, serve the Dagster UI, query the lake with SQL, verify releases, extract figures
-from files, show the effective settings, list what a source holds for a month."""
+from files, show the effective settings, list what a source holds for a month, plan what a run costs on a cluster."""
 
 from __future__ import annotations
 
@@ -60,6 +60,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract.add_argument("--out", type=Path, default=Path("s1mm-extract"), help="where the images are written")
     extract.add_argument("--dpi", type=int, default=150, help="resolution of rendered PDF and vector figures")
 
+    plan = commands.add_parser(
+        "plan",
+        help="what a run costs on a cluster (core-hours, GPU-hours, storage, downloads, time), from benchmark results",
+    )
+    plan.add_argument("--papers", type=int, required=True)
+    plan.add_argument("--gpus", type=int, required=True)
+    plan.add_argument("--cpu-cores", type=int, required=True)
+    plan.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES), help="default: every source")
+    plan.add_argument("--figures", type=int, help="the figures the papers yield, when known (S1-MMAlign: 15,500,000)")
+    plan.add_argument("--usd-per-gb", type=float, help="requester-pays price of a downloaded GB")
+    plan.add_argument(
+        "--perplexity-fraction", type=float, default=1.0, help="share of figures given a pseudo-perplexity"
+    )
+    plan.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="replace a rate; repeatable")
+    plan.add_argument("--results", type=Path, help="benchmark result files (default: bench/results of the checkout)")
+    plan.add_argument("--assumptions", type=Path, help="default: bench/assumptions.json of the checkout")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+
     serve = commands.add_parser(
         "serve", help="the Dagster UI (and its daemon) on what is materialized; Ctrl-C stops it"
     )
@@ -90,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_command(arguments: argparse.Namespace) -> int:
+    if arguments.command == "plan":
+        return _plan(arguments)
     if arguments.command == "sql":
         return _sql(arguments.query, arguments.format)
     if arguments.command == "verify":
@@ -220,6 +240,44 @@ def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
             for problem in outcome.extraction.problems:
                 record = {"paper": name, "figure": problem.figure_key, "problem": problem.reason}
                 print(json.dumps({**record, "detail": problem.detail}, ensure_ascii=False), file=sys.stderr)
+    return 0
+
+
+def _plan(arguments: argparse.Namespace) -> int:
+    from s1mm_assets.lib.plan.model import Cluster, make_plan
+    from s1mm_assets.lib.plan.rates import load_rates
+    from s1mm_assets.lib.plan.report import as_json, as_text
+
+    overrides = {}
+    for assignment in arguments.set:
+        name, _, value = assignment.partition("=")
+        try:
+            overrides[name.strip()] = float(value)
+        except ValueError:
+            print(f"s1mm plan: --set wants NAME=NUMBER, got {assignment!r}", file=sys.stderr)
+            return 2
+    if arguments.usd_per_gb is not None:
+        overrides["download.usd_per_gb"] = arguments.usd_per_gb
+    bench = project_root() / "bench"
+    try:
+        rates = load_rates(
+            arguments.results or bench / "results", arguments.assumptions or bench / "assumptions.json", overrides
+        )
+        plan = make_plan(
+            Cluster(
+                papers=arguments.papers,
+                gpus=arguments.gpus,
+                cpu_cores=arguments.cpu_cores,
+                sources=tuple(dict.fromkeys(arguments.sources)),
+                figures=arguments.figures,
+                perplexity_fraction=arguments.perplexity_fraction,
+            ),
+            rates,
+        )
+    except (ValueError, KeyError, OSError) as error:
+        print(f"s1mm plan: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(as_json(plan), indent=2) if arguments.json else as_text(plan))
     return 0
 
 
@@ -486,7 +544,7 @@ def _interrupt(*_) -> None:
 
 
 # Commands that only read and print: nothing of theirs needs Python's shutdown.
-_QUICK_COMMANDS = {"sql", "verify", "extract", "config", "sources"}
+_QUICK_COMMANDS = {"sql", "verify", "extract", "config", "sources", "plan"}
 
 
 def run() -> None:

@@ -37,6 +37,8 @@ def test_a_bad_value_names_the_variable_and_where_it_came_from(tmp_path: Path):
         load_settings({"S1MM_SAMPLE_PAPERS": "many"})
     with pytest.raises(SettingsError, match=r"S1MM_LICENSE_POLICY \(from environment\): .*unknown licence policy"):
         load_settings({"S1MM_LICENSE_POLICY": "cc-by-maybe"})
+    with pytest.raises(SettingsError, match=r"S1MM_SCORING_PRECISION \(from environment\): .*one of auto, float32"):
+        load_settings({"S1MM_SCORING_PRECISION": "half"})
     config = tmp_path / "s1mm.toml"
     config.write_text("[captioner]\nvllm_concurency = 8\n")  # misspelt
     with pytest.raises(SettingsError, match="has no setting.*vllm_concurency"):
