@@ -477,3 +477,18 @@ def test_columns_of_left_and_right_hand_pages_with_mirrored_margins():
     [figure] = extract(document).figures
     assert figure.caption == "In the right column."
     assert figure.bbox[0] >= 290 and figure.bbox[1] == pytest.approx(70, abs=3)
+
+
+def test_a_figure_across_both_columns_over_a_short_caption_at_the_left_margin():
+    """BMC and Springer set a page-wide figure over a caption that starts at the left margin; a short one fits
+    the left column, while the figure's lowest part (the part next to the caption) lies in the right column."""
+    document = pymupdf.open()
+    page = new_page(document)
+    plot(page, (150, 60, 450, 250), legend="schema")
+    plot(page, (330, 270, 530, 380), legend="outcome")  # the figure's last box, under the right column only
+    spans(page, 56, 400, [[("Fig. 1", "hebo"), (" Study schema", "helv")]])
+    two_columns_of_text(page, (430, 570))
+    [figure] = extract(document).figures
+    assert figure.caption == "Study schema"
+    x0, y0, x1, y1 = figure.bbox  # both boxes, above the caption
+    assert x0 <= 150 and y0 <= 60 and x1 >= 530 and y1 < 400

@@ -243,9 +243,17 @@ def candidate_regions(
             left = max(left, (other[2] + caption.box[0]) / 2)
     band = (left, right)
     limits = band if band != column else None
-    found = [
-        region for side in ("above", "below") if (region := _grow(caption.box, elements, band, body_size, side, limits))
-    ]
+
+    def above_and_below(band: tuple[float, float], limits: tuple[float, float] | None) -> list[Region]:
+        grown = (_grow(caption.box, elements, band, body_size, side, limits) for side in ("above", "below"))
+        return [region for region in grown if region is not None]
+
+    found = above_and_below(band, limits)
+    page_wide = min(columns.text_range[0], caption.box[0]), max(columns.text_range[1], caption.box[2])
+    if not found and limits is None and band != page_wide:
+        # A figure set across both columns over a caption that starts at the left margin and is short enough to
+        # fit one column: the column alone holds too little of the figure to be found.
+        found = above_and_below(page_wide, None)
     if found:
         return found
     turned = PageElements(
