@@ -306,19 +306,43 @@ def _remove_stale_temporaries(folder: str, name: str) -> None:
 
 
 class TableWriter:
-    """Validates each batch of a partition's rows and writes them to `sink` in row groups of ROW_GROUP_ROWS
-    (made by `Lake.table_writer`, which publishes the file)."""
+    """Validates a partition's rows and writes them to `sink` in row groups of ROW_GROUP_ROWS (made by
+    `Lake.table_writer`, which publishes the file). Rows given as dicts are validated a thousand at a time."""
+
+    _VALIDATE_ROWS = 1000
 
     def __init__(self, table: str, source: str, month: str, relative: str, sink):
         self.table, self.source, self.month = table, source, month
         self.relative = relative  # the lake path the file is published at
         self.rows = 0
         self._sink = sink
+        self._unchecked: list[Mapping] = []
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._parquet: pq.ParquetWriter | None = None
 
     def write(self, rows: Sequence[Mapping] | pa.Table) -> None:
+        if isinstance(rows, pa.Table):
+            self._validate()
+            self._add(rows)
+        else:
+            self._unchecked.extend(rows)
+            if len(self._unchecked) >= self._VALIDATE_ROWS:
+                self._validate()
+
+    def close(self) -> None:
+        """Write what is pending (an empty table when nothing was written at all) and the file's footer."""
+        self._validate()
+        if self._pending_rows or self._parquet is None:
+            self._write_group(self._pending_rows)
+        self._parquet.close()
+
+    def _validate(self) -> None:
+        if self._unchecked:
+            rows, self._unchecked = self._unchecked, []
+            self._add(rows)
+
+    def _add(self, rows: Sequence[Mapping] | pa.Table) -> None:
         arrow = conform_to_schema(self.table, rows)
         _check_partition_columns(arrow, self.table, self.source, self.month)
         self._pending.append(arrow)
@@ -326,12 +350,6 @@ class TableWriter:
         self.rows += arrow.num_rows
         while self._pending_rows >= ROW_GROUP_ROWS:
             self._write_group(ROW_GROUP_ROWS)
-
-    def close(self) -> None:
-        """Write what is pending (an empty table when nothing was written at all) and the file's footer."""
-        if self._pending_rows or self._parquet is None:
-            self._write_group(self._pending_rows)
-        self._parquet.close()
 
     def _write_group(self, count: int) -> None:
         pending = pa.concat_tables(self._pending) if self._pending else conform_to_schema(self.table, [])
