@@ -32,9 +32,11 @@ import pyarrow.parquet as pq
 from s1mm_assets.lib.schemas import REPORT_TABLES, TABLES
 
 TABLE_FILE = "data.parquet"
-# Rows per Parquet row group, and per batch a stage reads or writes at a time: what a stage holds of a partition.
-# A partition of at most this many rows is one row group, byte for byte the file one `pq.write_table` call makes.
-ROW_GROUP_ROWS = 10_000
+# Rows per Parquet row group: what a table's writer holds (as Arrow) before writing them. A partition of at most
+# this many rows is one row group, byte for byte the file one `pq.write_table` call makes.
+ROW_GROUP_ROWS = 4096
+# Rows per batch that a stage reads (as Python dicts, several times their Arrow size) and works on at a time.
+READ_BATCH_ROWS = 1024
 # Temporaries are hidden and never end in a reader's suffix (.parquet, .tar), so no glob ever picks one up.
 _TEMP_PREFIX = ".tmp-"
 _TEMP_SUFFIX = ".partial"
@@ -133,7 +135,7 @@ class Lake:
         source: str,
         month: str,
         columns: Sequence[str] | None = None,
-        batch_rows: int = ROW_GROUP_ROWS,
+        batch_rows: int = READ_BATCH_ROWS,
     ) -> Iterator[list[dict]]:
         """The partition's rows in file order, `batch_rows` at a time, as dicts of `columns` (all declared columns
         when None; a declared column the file predates reads as NULL). Only one batch is decoded at a time: the
