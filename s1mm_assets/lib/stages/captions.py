@@ -33,15 +33,20 @@ def caption_requests(lake: Lake, source: str, month: str) -> list[CaptionRequest
         row["figure_id"]: row for batch in lake.iter_rows("figures", source, month, _FIGURE_COLUMNS) for row in batch
     }
     requests = []
+    # Every figure of a paper repeats its title and abstract: one copy of each text is kept for all of them.
+    texts: dict[str, str] = {}
     for context in (row for batch in lake.iter_rows("contexts", source, month, _CONTEXT_COLUMNS) for row in batch):
         figure = figures[context["figure_id"]]
+        title, abstract = context["title"] or "", context["abstract"] or ""
         requests.append(
             CaptionRequest(
                 figure_id=figure["figure_id"],
                 paper_id=figure["paper_id"],
                 raw_caption=figure["raw_caption"] or "",
                 context=FigureContext(
-                    context["title"] or "", context["abstract"] or "", tuple(context["citing_sentences"] or ())
+                    texts.setdefault(title, title),
+                    texts.setdefault(abstract, abstract),
+                    tuple(context["citing_sentences"] or ()),
                 ),
                 image_path=figure["image_path"],
                 image_sha256=figure["image_sha256"],

@@ -44,10 +44,11 @@ def release_folder(source: str, month: str) -> str:
 
 def publish_release(lake: Lake, source: str, month: str) -> StageReport:
     papers = _rows_by(lake, "papers", source, month, "paper_id", _PAPER_COLUMNS)
-    figures = _rows_by(lake, "figures", source, month, "figure_id", _FIGURE_COLUMNS)
-    captions = _rows_by(lake, "captions", source, month, "figure_id", _CAPTION_COLUMNS)
     quality = _with_ownership(lake, source, month, lake.read_table("quality", source, month).to_pylist())
     released = [row for row in quality if row["passed"]]
+    released_ids = {row["figure_id"] for row in released}
+    figures = _rows_by(lake, "figures", source, month, "figure_id", _FIGURE_COLUMNS, released_ids)
+    captions = _rows_by(lake, "captions", source, month, "figure_id", _CAPTION_COLUMNS, released_ids)
     samples = [
         ReleaseSample(
             key=row["figure_id"],
@@ -130,8 +131,16 @@ _FIGURE_COLUMNS = [
 _CAPTION_COLUMNS = ["figure_id", "enhanced_caption", "backend", "model", "prompt_version"]
 
 
-def _rows_by(lake: Lake, table: str, source: str, month: str, key: str, columns: list[str]) -> dict[str, dict]:
-    return {row[key]: row for batch in lake.iter_rows(table, source, month, columns) for row in batch}
+def _rows_by(
+    lake: Lake, table: str, source: str, month: str, key: str, columns: list[str], only: set[str] | None = None
+) -> dict[str, dict]:
+    """The table's rows by `key`; those whose key is in `only`, when given."""
+    return {
+        row[key]: row
+        for batch in lake.iter_rows(table, source, month, columns)
+        for row in batch
+        if only is None or row[key] in only
+    }
 
 
 def human_bytes(count: int) -> str:
