@@ -5,7 +5,7 @@
 A partition grows 40-fold from 50 to 2,000 papers; a stage that holds the partition in memory grows with it, one
 that streams stays flat. So every stage of one partition runs in a fresh Python process (`--stage`, started by this
 script), on the embedded defaults (no CLIP or masked-LM model, the `context` captioner), and reports its own peak
-resident set (ru_maxrss), that of its largest worker process (the figures stage extracts in sandbox workers), its
+resident set (VmHWM), that of its largest worker process (the figures stage extracts in sandbox workers), its
 RSS before the stage started (the interpreter and imports), and its wall time.
 
 The sample generator draws every figure with matplotlib, about a second per paper: far slower than any stage. So
@@ -119,7 +119,7 @@ def run_stage(stage: str, lake_folder: str, source: str, papers: int, bundles: P
         "papers": papers,
         "rows": report.rows,
         "seconds": round(seconds, 2),
-        "peak_rss_mib": round(_max_rss_mib(resource.RUSAGE_SELF), 1),
+        "peak_rss_mib": round(_status_mib("VmHWM"), 1),
         "rss_at_start_mib": round(rss_at_start, 1),
         "worker_peak_rss_mib": round(_max_rss_mib(resource.RUSAGE_CHILDREN), 1) or None,
     }
@@ -175,7 +175,14 @@ def _stage_runner(stage: str, lake, source: str, papers: int, bundles: Path) -> 
 
 
 def _current_rss_mib() -> float:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return _status_mib("VmRSS")
+
+
+def _status_mib(field: str) -> float:
+    """A memory figure of this process from /proc/self/status. Its peak, VmHWM, belongs to the address space, which
+    exec replaces; ru_maxrss would also count the parent's resident set at the fork that started this process."""
+    line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith(f"{field}:"))
+    return int(line.split()[1]) / 1024
 
 
 def _max_rss_mib(who: int) -> float:
@@ -186,7 +193,9 @@ def measure(papers: list[int], source: str, bundles: Path) -> list[dict]:
     measured = []
     for count in papers:
         print(f"generating or reusing {count} {source} bundles in {bundles}", file=sys.stderr, flush=True)
-        cached_sample(count, bundles).prepare(source, MONTH)
+        # in a process of its own: the generator's matplotlib must not swell this one, whose children the stages are
+        prepare = [sys.executable, __file__, "--prepare", "--source", source, "--papers", str(count)]
+        subprocess.run([*prepare, "--bundles", str(bundles)], check=True)
         with tempfile.TemporaryDirectory(prefix="s1mm-stage-memory-") as lake:
             for stage in STAGES:
                 command = [sys.executable, __file__, "--stage", stage, "--lake", lake, "--source", source]
@@ -216,10 +225,16 @@ def machine() -> dict:
 
 
 def code_revision() -> str:
-    root = Path(__file__).resolve().parent.parent
-    revision = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+    """The git commit of the s1mm_assets the stages imported (PYTHONPATH decides which), "+uncommitted" when its
+    checkout has changes to it."""
+    import s1mm_assets
+
+    root = Path(s1mm_assets.__file__).resolve().parent.parent
+    revision = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
+    if revision.returncode != 0:
+        return f"unknown: {root} is not a git checkout"
     dirty = subprocess.run(["git", "status", "--porcelain", "s1mm_assets"], cwd=root, capture_output=True, text=True)
-    return revision + ("+uncommitted" if dirty.stdout.strip() else "")
+    return revision.stdout.strip() + ("+uncommitted" if dirty.stdout.strip() else "")
 
 
 def markdown(results: list[dict]) -> str:
@@ -276,9 +291,10 @@ def main() -> int:
         "month": MONTH,
         "settings": "embedded defaults: no CLIP or masked-LM model, the context captioner, figures' default workers",
         "units": {
-            "peak_rss_mib": "MiB, the stage process's ru_maxrss (imports included)",
+            "peak_rss_mib": "MiB, the stage process's peak resident set (VmHWM, imports included)",
             "rss_at_start_mib": "MiB resident after imports, before the stage ran",
-            "worker_peak_rss_mib": "MiB, ru_maxrss of the largest worker process the stage waited for",
+            "worker_peak_rss_mib": "MiB, ru_maxrss of the largest worker process the stage waited for (Linux counts in "
+            "it the stage process's resident set when the worker was forked)",
             "seconds": "wall-clock seconds of the stage function (machine shared: see load averages)",
         },
         "results": results,
