@@ -8,7 +8,8 @@ script), on the embedded defaults (no CLIP or masked-LM model, the `context` cap
 resident set (VmHWM), that of its largest worker process (the figures stage extracts in sandbox workers), its
 RSS before the stage started (the interpreter and imports), and its wall time.
 
-The sample generator draws every figure with matplotlib, about a second per paper: far slower than any stage. So
+The sample generator draws every figure with matplotlib, 1.3-2.5 s per bioRxiv paper on a 2-core machine: slower
+than any stage. So
 the partition's bundles are generated once into `--bundles` (a cache folder outside the repository, reused by
 later runs) and the `raw_papers` stage reads them from there, as it would read a local folder's bundles: its
 figures measure the stage, not the generator. The bundles are byte-identical to SampleSource's.
