@@ -206,6 +206,12 @@ def main(argv: list[str] | None = None) -> dict:
         "--gpu-utilisation", type=Path, help="nvidia-smi CSV (timestamp, utilization.gpu, ...) sampled meanwhile"
     )
     parser.add_argument("--work-dir", type=Path)
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="write the rate a capacity plan reads here: with --gpu-utilisation the GPU-seconds a caption costs "
+        "on the server's card, otherwise the CPU-seconds our client spends per caption",
+    )
     args = parser.parse_args(argv)
 
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="s1mm-caption-bench-"))
@@ -249,7 +255,33 @@ def main(argv: list[str] | None = None) -> dict:
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(result, indent=1) + "\n")
+    if args.results:
+        write_plan_rate(args.results, result, on_gpu=args.gpu_utilisation is not None)
     return result
+
+
+def write_plan_rate(path: Path, result: dict, on_gpu: bool) -> None:
+    from s1mm_assets.lib.plan.rates import write_result
+
+    workload = f"{result['requests']} sample figures, {result['max_tokens']} output tokens"
+    if on_gpu:
+        rates = {
+            "caption.gpu_seconds_per_figure": (
+                1 / result["pipeline_captions_per_s"],
+                "GPU-s/figure",
+                f"one caption by the enhanced_captions stage against a vLLM server on one GPU; {workload}",
+            )
+        }
+    else:
+        rates = {
+            "caption.client_core_seconds_per_figure": (
+                result["pipeline_cpu_s"] / result["requests"],
+                "core-s/figure",
+                f"CPU seconds the enhanced_captions stage spends per caption outside the server; {workload}",
+            )
+        }
+    details = {key: value for key, value in result.items() if key != "rounds"}
+    write_result(path, "caption_throughput", rates, details=details)
 
 
 def compare(lake: Lake, base_url: str, args: argparse.Namespace) -> dict:

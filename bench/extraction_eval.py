@@ -1,8 +1,10 @@
 """Extraction quality on real papers, with pymupdf4llm run on the same PDFs in the same run as a peer.
 
-    .venv/bin/python bench/extraction_eval.py [--corpus ../shared/corpus] [--no-peer] [--json results.json]
+    .venv/bin/python bench/extraction_eval.py [--corpus ../shared/corpus] [--no-peer] [--development-only]
+        [--json results.json]
 
-Prints the Markdown tables of BENCHMARKS.md ("Extraction"). The peer needs pymupdf4llm
+Prints the Markdown tables of BENCHMARKS.md ("Extraction"), the PDF development sets first, each split into the
+half the rules were tuned on and the half kept for reporting (`split_halves`). The peer needs pymupdf4llm
 (`pip install -e ".[bench]"`); it runs in a child process because importing it switches PyMuPDF to its layout
 mode for the whole process. The scoring rules are in `s1mm_assets/lib/extract/evaluation.py`.
 """
@@ -19,14 +21,20 @@ import time
 from pathlib import Path
 
 from s1mm_assets.lib.extract.evaluation import (
+    JatsResult,
     PairCounts,
+    PaperResult,
     evaluate_bundles,
     evaluate_jats,
     evaluate_latex_trees,
+    evaluate_pdf_against_boxes,
+    evaluate_pdf_against_figure_pages,
     evaluate_pdf_against_jats,
+    evaluate_pdf_against_latex,
     evaluate_sample,
     pmc_truth,
     score_pairs,
+    split_halves,
 )
 
 SAMPLE_MONTHS = ("2024-03", "2024-04")
@@ -38,12 +46,15 @@ SAMPLE_FORMATS = {
     "chemrxiv": "PDF",
 }
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+FIGURE_PAGES = Path(__file__).resolve().parent / "data" / "pdf_figure_pages.json"
+HALVES = ("tune", "report")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--no-peer", action="store_true", help="skip pymupdf4llm")
+    parser.add_argument("--development-only", action="store_true", help="only the PDF and JATS development sets")
     parser.add_argument("--json", type=Path, help="also write every number here")
     arguments = parser.parse_args()
     corpus = arguments.corpus
@@ -51,8 +62,13 @@ def main() -> int:
         print(f"corpus not found at {corpus}", file=sys.stderr)
         return 2
     report: dict = {}
-    print(f"## PDF figure-caption pairs against the JATS ({corpus / 'pdf-pmc-jats'})\n")
     ours = evaluate_pdf_against_jats(corpus / "pdf-pmc-jats")
+    report["development"] = _development_sets(corpus, ours)
+    if arguments.development_only:
+        if arguments.json:
+            arguments.json.write_text(json.dumps(report, indent=2, default=str))
+        return 0
+    print(f"\n## PDF figure-caption pairs against the JATS ({corpus / 'pdf-pmc-jats'})\n")
     rows = [_pdf_row("s1mm (PyMuPDF, this repo)", ours)]
     report["pdf"] = _pdf_summary(ours)
     if not arguments.no_peer:
@@ -160,6 +176,82 @@ def main() -> int:
     if arguments.json:
         arguments.json.write_text(json.dumps(report, indent=2, default=str))
     return 0
+
+
+def _development_sets(corpus: Path, pmc: list[PaperResult]) -> dict:
+    """The PDF sets the rules are developed on, and the JATS extractor on the PMC ones, by half."""
+    sets = [
+        ("PMC, many publishers (`pdf-jats-extra`); truth: JATS", evaluate_pdf_against_jats(corpus / "pdf-jats-extra")),
+        ("PMC (`pdf-pmc-jats`); truth: JATS", pmc),
+        ("compiled PDFs of the LaTeX trees; truth: the LaTeX source", evaluate_pdf_against_latex(corpus)),
+        (
+            "DeepFigures' paper (`pdf-deepfigures`); truth: its annotation",
+            evaluate_pdf_against_boxes(corpus / "pdf-deepfigures"),
+        ),
+        (
+            "CS and biomedical PDFs without truth; figure numbers and pages annotated by hand",
+            evaluate_pdf_against_figure_pages(corpus, FIGURE_PAGES),
+        ),
+    ]
+    print("## PDF development sets, tune half and report half\n")
+    print("| set | half | papers | figures | found | correct | precision | recall | caption match "
+          "| box IoU: mean, >= 0.8 |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    summary: dict = {}
+    notes: list[str] = []
+    for name, results in sets:
+        halves = split_halves(_names(corpus, results))
+        for half in HALVES:
+            chosen = [result for result in results if halves[result.paper] == half]
+            total = PairCounts()
+            for result in chosen:
+                total.add(result.counts)
+            ious = [iou for result in chosen for iou in result.ious]
+            box = f"{sum(ious) / len(ious):.2f}, {sum(iou >= 0.8 for iou in ious)} / {len(ious)}" if ious else "-"
+            print(
+                f"| {name} | {half} | {len(chosen)} | {total.truth} | {total.predicted} | {total.correct} "
+                f"| {_rate(total.precision)} | {_rate(total.recall)} | {_rate(total.caption_match)} | {box} |"
+            )
+            summary[f"{name} / {half}"] = {**total.summary(), "papers": len(chosen), "ious": ious}
+            notes += [f"- {half}, {result.paper}: {note}" for result in chosen for note in result.notes]
+    print("\nWhat the PDF extractor got wrong on them:\n")
+    print("\n".join(notes))
+
+    print("\n## JATS extraction on the PMC sets, tune half and report half (the PDF stands in for graphics)\n")
+    print("| set | half | articles | `<fig>` | extracted with image | quarantined | recall |")
+    print("|---|---|---|---|---|---|---|")
+    problems: list[str] = []
+    for folder in ("pdf-jats-extra", "pdf-pmc-jats"):
+        results: list[JatsResult] = evaluate_jats(corpus / folder)
+        halves = split_halves(_names(corpus, results))
+        for half in HALVES:
+            chosen = [result for result in results if halves[result.paper] == half]
+            figs = sum(result.figs for result in chosen)
+            with_image = sum(result.with_image for result in chosen)
+            quarantined = sum(result.quarantined for result in chosen)
+            print(
+                f"| `{folder}` | {half} | {len(chosen)} | {figs} | {with_image} | {quarantined} "
+                f"| {_rate(with_image / figs if figs else None)} |"
+            )
+            summary[f"jats {folder} / {half}"] = {"figs": figs, "with_image": with_image, "quarantined": quarantined}
+            problems += [
+                f"- {folder} {half}, {result.paper}: {result.figs - result.with_image} of {result.figs} without image"
+                for result in chosen
+                if result.with_image < result.figs
+            ]
+    print("\n" + "\n".join(problems))
+    return summary
+
+
+def _names(corpus: Path, results: list) -> list[str]:
+    """The papers a set is split over: for the PMC sets every article of the truth file (the PDF scores leave out
+    those whose JATS has no body, the JATS scores do not), so both score the same halves."""
+    papers = [result.paper for result in results]
+    for folder in ("pdf-jats-extra", "pdf-pmc-jats"):
+        articles = json.loads((corpus / folder / "figures_gt_from_jats.json").read_text())
+        if set(papers) <= set(articles):
+            return list(articles)
+    return papers
 
 
 def _table(headers: list[str], rows: list[tuple]) -> None:

@@ -1,6 +1,8 @@
 """Extraction speed and peak memory per core, against the floor of only reading the same inputs.
 
-    .venv/bin/python bench/extraction_throughput.py [--corpus ../shared/corpus] [--repeat 3] [--no-peer]
+    .venv/bin/python bench/extraction_throughput.py [--corpus ../shared/corpus] [--repeat 3] [--no-peer] \
+        [--sample-papers 24] [--results bench/results/extraction_throughput.json] \
+        [--baseline ../pdf-base [--compared-only]]
 
 - PDF: every PDF of the corpus's `pdf-*` folders. Floors: open each with PyMuPDF and extract every page's plain
   text (`page.get_text()`), or its text with positions and fonts (`page.get_text("dict")`, what any layout
@@ -12,6 +14,18 @@
   beforehand, outside the clock), each page's content interpreted once: the fastest any extractor that outputs
   these figures at 150 dpi could be, with no layout analysis at all.
 - Peer: pymupdf4llm writing its pictures of the same PDFs (`--no-peer` skips it).
+- Sample: the sample generator's bundles of one month (`--sample-papers` each) of arxiv (LaTeX), biorxiv and
+  nature_communications (JATS packages with their images: the corpus has no JATS package that ships its graphics)
+  and chemrxiv (PDF), extracted the same way.
+- Baseline: `--baseline` names another checkout of this repository (e.g. a `git worktree` of an older commit);
+  its PDF analysis and extraction and its LaTeX extraction run as extra modes, each right after this tree's run
+  of the same mode, and the report gives each mode's CPU time against the baseline's. `--compared-only` runs
+  only those modes (no floors, bound, sample or yields).
+
+Beside the times, one untimed pass over each input set counts what the extraction yields: figures per paper,
+bytes of figure images per figure, bytes of input per paper. `--results` writes the per-core rates a capacity plan
+reads (`s1mm plan`): core-seconds, figures and image bytes per paper for PDF and LaTeX from the corpus, for JATS
+from the sample.
 
 Each mode runs in its own child process, one at a time on one core, so the peak resident memory (ru_maxrss)
 belongs to that mode alone. The child imports the modules its mode needs before the clock starts (importing
@@ -35,6 +49,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -165,12 +181,51 @@ def latex_floor(paths: list[str]) -> int:
     return 0
 
 
-def latex_extraction(paths: list[str]) -> int:
+def bundle_extraction(paths: list[str]) -> int:
+    """`s1mm extract` on each bundle or folder: the format found from the files."""
     from s1mm_assets.lib.extract.batch import extract_path
 
     for path in map(Path, paths):
         extract_path(path, dpi=150)
     return 0
+
+
+def yields(paths: list[str]) -> dict[str, int]:
+    """What extracting these papers produces (untimed): papers, figures, bytes of figure images, bytes of input."""
+    from s1mm_assets.lib.extract.batch import extract_path
+
+    figures = image_bytes = input_bytes = 0
+    for path in map(Path, paths):
+        extraction = extract_path(path, dpi=150)
+        figures += len(extraction.figures)
+        image_bytes += sum(len(figure.image.data) for figure in extraction.figures)
+        files = path.rglob("*") if path.is_dir() else [path]
+        input_bytes += sum(file.stat().st_size for file in files if file.is_file())
+    return {"papers": len(paths), "figures": figures, "image_bytes": image_bytes, "input_bytes": input_bytes}
+
+
+# The sample sources whose bundles are timed, by the format they ship.
+SAMPLE_SOURCES = {
+    "sample_latex": ["arxiv"],
+    "sample_jats": ["biorxiv", "nature_communications"],
+    "sample_pdf": ["chemrxiv"],
+}
+
+
+def sample_bundles(folder: Path, papers: int) -> dict[str, list[Path]]:
+    """The sample generator's bundles of 2024-01, written to `folder`, by format."""
+    from s1mm_assets.lib.sources.sample import SampleSource
+
+    generator = SampleSource(papers_per_partition=papers)
+    bundles: dict[str, list[Path]] = {}
+    for mode, sources in SAMPLE_SOURCES.items():
+        for source in sources:
+            for bundle in generator.papers(source, "2024-01"):
+                path = folder / source / bundle.filename
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(bundle.content)
+                bundles.setdefault(mode, []).append(path)
+    return bundles
 
 
 def _cpu_seconds() -> float:
@@ -188,15 +243,22 @@ _WARM_UP = {
     "pdf_peer": ["pymupdf", "pymupdf4llm"],
     "latex_floor": ["s1mm_assets.lib.extract", "s1mm_assets.lib.extract.bundle"],
     "latex_extraction": ["s1mm_assets.lib.extract.batch"],
+    "sample_latex": ["s1mm_assets.lib.extract.batch"],
+    "sample_jats": ["s1mm_assets.lib.extract.batch"],
+    "sample_pdf": ["s1mm_assets.lib.extract.batch"],
 }
+# Modes that run another mode's function on their own inputs.
+_FUNCTION = {"latex_extraction": "bundle_extraction"} | {mode: "bundle_extraction" for mode in SAMPLE_SOURCES}
 
 
-def _timed(mode: str, paths: list) -> tuple[float, float, int, int]:
+def _timed(mode: str, paths: list, code_root: str | None = None) -> tuple[float, float, int, int]:
+    if code_root:
+        sys.path.insert(0, code_root)  # this child imports s1mm_assets from the baseline's checkout
     with contextlib.redirect_stdout(sys.stderr):  # pymupdf4llm prints notices when imported
         for module in _WARM_UP[mode]:
             importlib.import_module(module)
     started, cpu = time.perf_counter(), _cpu_seconds()
-    pages = globals()[mode](paths)
+    pages = globals()[_FUNCTION.get(mode, mode)](paths)
     return (
         _cpu_seconds() - cpu,
         time.perf_counter() - started,
@@ -205,9 +267,9 @@ def _timed(mode: str, paths: list) -> tuple[float, float, int, int]:
     )
 
 
-def run_once(mode: str, paths: list) -> tuple[float, float, int, int]:
+def run_once(mode: str, paths: list, code_root: str | None = None) -> tuple[float, float, int, int]:
     with multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
-        return pool.apply(_timed, (mode, [str(path) if isinstance(path, Path) else path for path in paths]))
+        return pool.apply(_timed, (mode, [str(path) if isinstance(path, Path) else path for path in paths], code_root))
 
 
 def summarise(mode: str, paths: list[Path], runs: list[tuple[float, float, int, int]]) -> dict:
@@ -228,32 +290,71 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--json", type=Path, help="also write every number here")
+    parser.add_argument("--sample-papers", type=int, default=24, help="sample papers per source; 0 skips the sample")
+    parser.add_argument("--results", type=Path, help="write the rates a capacity plan reads here")
+    parser.add_argument("--baseline", type=Path, help="another checkout whose extraction runs alongside, for ratios")
+    parser.add_argument(
+        "--compared-only", action="store_true", help="with --baseline: only the modes compared with the baseline"
+    )
     arguments = parser.parse_args()
+    if arguments.compared_only and (arguments.results or not arguments.baseline):
+        parser.error("--compared-only needs --baseline and leaves out what --results writes")
     pdfs, latex = pdf_files(arguments.corpus), latex_inputs(arguments.corpus)
     if not pdfs:
         print(f"no corpus at {arguments.corpus}", file=sys.stderr)
         return 2
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        regions = pool.apply(pdf_regions, ([str(path) for path in pdfs],))
-    plan = {
-        "pdf_floor": pdfs,
-        "pdf_floor_dict": pdfs,
-        "pdf_analysis": pdfs,
-        "pdf_floor_and_rendering": regions,
-        "pdf_extraction": pdfs,
-        "latex_floor": latex,
-        "latex_extraction": latex,
-    }
-    runs: dict[str, list] = {mode: [] for mode in plan}
-    for _ in range(arguments.repeat):
-        for mode, paths in plan.items():
-            runs[mode].append(run_once(mode, paths))
+    baseline = str(arguments.baseline.resolve()) if arguments.baseline else None
+    compared = ("pdf_analysis", "pdf_extraction", "latex_extraction") if baseline else ()
+    scratch = tempfile.TemporaryDirectory(prefix="s1mm-extraction-bench-")
+    with scratch, multiprocessing.get_context("spawn").Pool(1) as pool:
+        if arguments.compared_only:
+            plan = {"pdf_analysis": pdfs, "pdf_extraction": pdfs, "latex_extraction": latex}
+            inputs = {}
+        else:
+            regions = pool.apply(pdf_regions, ([str(path) for path in pdfs],))
+            # made in a child: a child forked from a large parent keeps the parent's peak RSS as its own (ru_maxrss
+            # survives exec), which would inflate every mode's memory figure
+            sample = (
+                pool.apply(sample_bundles, (Path(scratch.name), arguments.sample_papers))
+                if arguments.sample_papers
+                else {}
+            )
+            plan = {
+                "pdf_floor": pdfs,
+                "pdf_floor_dict": pdfs,
+                "pdf_analysis": pdfs,
+                "pdf_floor_and_rendering": regions,
+                "pdf_extraction": pdfs,
+                "latex_floor": latex,
+                "latex_extraction": latex,
+            } | sample
+            inputs = {"pdf_extraction": pdfs, "latex_extraction": latex} | sample
+        runs: dict[str, list] = {mode: [] for mode in plan} | {f"{mode}@baseline": [] for mode in compared}
+        for _ in range(arguments.repeat):
+            for mode, paths in plan.items():
+                runs[mode].append(run_once(mode, paths))
+                if mode in compared:  # right after this tree's run of the same mode, on the same machine state
+                    runs[f"{mode}@baseline"].append(run_once(mode, paths, baseline))
+        produced = {mode: pool.apply(yields, ([str(path) for path in paths],)) for mode, paths in inputs.items()}
     results = {mode: summarise(mode, plan[mode], runs[mode]) for mode in plan}
-    if not arguments.no_peer:
+    results.update({f"{mode}@baseline": summarise(mode, plan[mode], runs[f"{mode}@baseline"]) for mode in compared})
+    if not arguments.no_peer and not arguments.compared_only:
         results["pdf_peer"] = summarise("pdf_peer", pdfs, [run_once("pdf_peer", pdfs)])
-    print(f"CPU seconds of one process (machine: {os.cpu_count()} cores), median of {arguments.repeat} runs.\n")
+    print(f"CPU seconds of one process (machine: {os.cpu_count()} cores), median of {arguments.repeat} runs.")
+    if not arguments.compared_only:
+        _print_modes(results, produced)
+    if compared:
+        _print_against_baseline(results, compared, baseline, arguments.repeat)
+    if arguments.json:
+        arguments.json.write_text(json.dumps(results | {"yields": produced}, indent=2))
+    if arguments.results:
+        write_plan_rates(arguments.results, results, produced)
+    return 0
+
+
+def _print_modes(results: dict, produced: dict) -> None:
     print(
-        "| input | mode | papers | pages | CPU s | papers/s | pages/s | peak RSS MiB | speed vs floor "
+        "\n| input | mode | papers | pages | CPU s | papers/s | pages/s | peak RSS MiB | speed vs floor "
         "| memory vs floor |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -266,20 +367,88 @@ def main() -> int:
         ("PDF", "pymupdf4llm pictures (peer, 1 run)", "pdf_peer", "pdf_floor"),
         ("LaTeX", "floor: read tarballs / folders", "latex_floor", "latex_floor"),
         ("LaTeX", "s1mm extraction (150 dpi)", "latex_extraction", "latex_floor"),
+        # the corpus's floors are no floors for the sample's papers
+        ("sample LaTeX", "s1mm extraction (150 dpi)", "sample_latex", None),
+        ("sample JATS", "s1mm extraction (150 dpi)", "sample_jats", None),
+        ("sample PDF", "s1mm extraction (150 dpi)", "sample_pdf", None),
     ]
     for kind, name, key, floor_key in rows:
         if key not in results:
             continue
-        result, floor = results[key], results[floor_key]
+        result = results[key]
         pages = f"{result['pages'] / result['seconds']:.0f}" if result["pages"] else "-"
+        if floor_key:
+            floor = results[floor_key]
+            versus = (
+                f"{floor['seconds'] / result['seconds']:.2f} | {result['peak_rss_mib'] / floor['peak_rss_mib']:.2f}"
+            )
+        else:
+            versus = "- | -"
         print(
             f"| {kind} | {name} | {result['papers']} | {result['pages'] or '-'} | {result['seconds']:.2f} "
-            f"| {result['papers'] / result['seconds']:.2f} | {pages} | {result['peak_rss_mib']:.0f} "
-            f"| {floor['seconds'] / result['seconds']:.2f} | {result['peak_rss_mib'] / floor['peak_rss_mib']:.2f} |"
+            f"| {result['papers'] / result['seconds']:.2f} | {pages} | {result['peak_rss_mib']:.0f} | {versus} |"
         )
-    if arguments.json:
-        arguments.json.write_text(json.dumps(results, indent=2))
-    return 0
+    print("\n| input | papers | figures | figures per paper | image KB per figure | input KB per paper |")
+    print("|---|---|---|---|---|---|")
+    for mode, counts in produced.items():
+        print(
+            f"| {mode} | {counts['papers']} | {counts['figures']} | {counts['figures'] / counts['papers']:.2f} "
+            f"| {counts['image_bytes'] / max(counts['figures'], 1) / 1e3:.0f} "
+            f"| {counts['input_bytes'] / counts['papers'] / 1e3:.0f} |"
+        )
+
+
+def _print_against_baseline(results: dict, compared: tuple[str, ...], baseline: str, repeat: int) -> None:
+    print(f"\nAgainst the baseline {baseline} (CPU s, median of {repeat} runs each, alternating):\n")
+    print("| mode | this tree | baseline | this / baseline | runs, this tree | runs, baseline |")
+    print("|---|---|---|---|---|---|")
+    for mode in compared:
+        ours, theirs = results[mode], results[f"{mode}@baseline"]
+        print(
+            f"| {mode} | {ours['seconds']:.2f} | {theirs['seconds']:.2f} | {ours['seconds'] / theirs['seconds']:.3f} "
+            f"| {' / '.join(f'{run:.2f}' for run in ours['runs'])} "
+            f"| {' / '.join(f'{run:.2f}' for run in theirs['runs'])} |"
+        )
+
+
+# Where each bundle format's rates come from: real papers where the corpus has them with their images.
+RATE_INPUTS = {"pdf": "pdf_extraction", "latex": "latex_extraction", "jats": "sample_jats"}
+
+
+def write_plan_rates(path: Path, results: dict, produced: dict) -> None:
+    from s1mm_assets.lib.plan.rates import write_result
+
+    rates = {}
+    for kind, mode in RATE_INPUTS.items():
+        counts = produced[mode]
+        origin = f"{counts['papers']} {'sample-generator' if mode.startswith('sample') else 'corpus'} papers ({mode})"
+        rates[f"extract.core_seconds_per_paper.{kind}"] = (
+            results[mode]["seconds"] / counts["papers"],
+            "core-s/paper",
+            f"CPU seconds to extract one {kind} paper at 150 dpi, median of the runs; {origin}",
+        )
+        rates[f"extract.figures_per_paper.{kind}"] = (
+            counts["figures"] / counts["papers"],
+            "figures/paper",
+            f"figures extracted per {kind} paper; {origin}",
+        )
+        rates[f"extract.image_bytes_per_figure.{kind}"] = (
+            counts["image_bytes"] / max(counts["figures"], 1),
+            "bytes/figure",
+            f"bytes of the figure images (PNG/JPEG as stored in the lake); {origin}",
+        )
+        rates[f"extract.input_bytes_per_paper.{kind}"] = (
+            counts["input_bytes"] / counts["papers"],
+            "bytes/paper",
+            f"bytes of the input bundles; {origin}",
+        )
+    write_result(
+        path,
+        "extraction_throughput",
+        rates,
+        details={"modes": results, "yields": produced},
+        machine_notes={"note": "one process per mode on one core; CPU time of the process and its children"},
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The `s1mm` command: run partitions, serve the Dagster UI, query the lake with SQL, verify releases, extract figures
-from files, show the effective settings, list what a source holds for a month."""
+from files, show the effective settings, list what a source holds for a month, plan what a run costs on a cluster."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from fsspec import AbstractFileSystem
 
 from s1mm_assets.lib.analytics import format_rows, query
-from s1mm_assets.lib.lake import Lake, PartitionMissing, is_temporary
+from s1mm_assets.lib.lake import Lake, PartitionMissing
 from s1mm_assets.lib.progress import track
 from s1mm_assets.lib.release.dataset import is_dataset_folder, release_folders, verify_dataset
 from s1mm_assets.lib.release.manifest import MANIFEST_NAME, verify_release
@@ -37,7 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     verify = commands.add_parser("verify", help="check release folders against their manifests")
-    verify.add_argument("path", type=Path, help="a release folder, or a folder holding several")
+    verify.add_argument(
+        "path", help="a release folder, or a folder holding several: a local path, or a URL on the lake's storage"
+    )
 
     materialize = commands.add_parser("materialize", help="run the whole pipeline for partitions")
     materialize.add_argument("--source", action="append", choices=SOURCES, help="default: every source")
@@ -55,6 +59,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract.add_argument("paths", nargs="+", type=Path, help="bundles (.tar.gz, .zip, .pdf, .xml, ...) or folders")
     extract.add_argument("--out", type=Path, default=Path("s1mm-extract"), help="where the images are written")
     extract.add_argument("--dpi", type=int, default=150, help="resolution of rendered PDF and vector figures")
+
+    plan = commands.add_parser(
+        "plan",
+        help="what a run costs on a cluster (core-hours, GPU-hours, storage, downloads, time), from benchmark results",
+    )
+    plan.add_argument("--papers", type=int, required=True)
+    plan.add_argument("--gpus", type=int, required=True)
+    plan.add_argument("--cpu-cores", type=int, required=True)
+    plan.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES), help="default: every source")
+    plan.add_argument("--figures", type=int, help="the figures the papers yield, when known (S1-MMAlign: 15,500,000)")
+    plan.add_argument("--usd-per-gb", type=float, help="requester-pays price of a downloaded GB")
+    plan.add_argument(
+        "--perplexity-fraction", type=float, default=1.0, help="share of figures given a pseudo-perplexity"
+    )
+    plan.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="replace a rate; repeatable")
+    plan.add_argument("--results", type=Path, help="benchmark result files (default: bench/results of the checkout)")
+    plan.add_argument("--assumptions", type=Path, help="default: bench/assumptions.json of the checkout")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
 
     serve = commands.add_parser(
         "serve", help="the Dagster UI (and its daemon) on what is materialized; Ctrl-C stops it"
@@ -86,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_command(arguments: argparse.Namespace) -> int:
+    if arguments.command == "plan":
+        return _plan(arguments)
     if arguments.command == "sql":
         return _sql(arguments.query, arguments.format)
     if arguments.command == "verify":
@@ -117,51 +141,61 @@ def _sql(sql: str, output_format: str) -> int:
     return 0
 
 
-def _verify(path: Path) -> int:
+def _verify(target: str) -> int:
     """A dataset folder (its manifest of manifests, then every release), one release folder, or every release below
-    a folder."""
+    a folder; on a local disk or object storage (a release there is read through its pointer, lib/lake.py)."""
+    folder = _folder_to_verify(target)
     failed = 0
-    if is_dataset_folder(path):
-        problems = verify_dataset(path)
-        failed += _print_outcome(path, problems, lambda manifest: f"dataset of {manifest['n_releases']} releases")
-        folders = release_folders(path)
-    elif (path / MANIFEST_NAME).exists() or not path.is_dir():
-        folders = [path]
-    else:
-        folders = sorted(
-            {
-                manifest.parent
-                for manifest in path.rglob(MANIFEST_NAME)
-                if not any(is_temporary(part) for part in manifest.parts) and not is_dataset_folder(manifest.parent)
-            }
-        ) or [path]
-    for folder in track(folders, "verifying releases"):
-        problems = verify_release(folder, _recorded_manifest_sha256(folder))
+    if is_dataset_folder(folder):
+        problems = verify_dataset(folder)
         failed += _print_outcome(
-            folder,
+            target, problems, folder.published_folder(), lambda m: f"dataset of {m['n_releases']} releases"
+        )
+        keys = release_folders(folder)
+    elif folder.published_folder().isfile(MANIFEST_NAME) or not folder.fs.isdir(folder.root):
+        keys = [""]
+    else:
+        keys = [
+            key
+            for key in folder.published_folders("", MANIFEST_NAME)
+            if not is_dataset_folder(folder.published_folder(key))
+        ] or [""]
+    for key in track(keys, "verifying releases"):
+        files = folder.published_folder(key)
+        problems = verify_release(files, _recorded_manifest_sha256(folder, key))
+        failed += _print_outcome(
+            "/".join(part for part in (target.rstrip("/"), key) if part),
             problems,
+            files,
             lambda manifest: f"{len(manifest['files'])} files, {manifest.get('n_samples', '?')} samples",
         )
     return 1 if failed else 0
 
 
-def _print_outcome(folder: Path, problems: list, describe) -> int:
+def _folder_to_verify(target: str) -> Lake:
+    """The folder as a lake rooted there (what reads a published folder through its pointer); a URL on S3 is opened
+    with the lake's endpoint and credentials."""
+    storage = load_settings().storage
+    return Lake(target, storage.storage_options(target) if target.startswith("s3://") else None)
+
+
+def _print_outcome(name: str, problems: list, files: AbstractFileSystem, describe) -> int:
     if problems:
-        print(f"FAILED {folder}")
+        print(f"FAILED {name}")
         for problem in problems:
             print(f"  {problem}")
         return 1
-    print(f"OK {folder}: {describe(json.loads((folder / MANIFEST_NAME).read_bytes()))}", flush=True)
+    print(f"OK {name}: {describe(json.loads(files.cat_file(MANIFEST_NAME)))}", flush=True)
     return 0
 
 
-def _recorded_manifest_sha256(folder: Path) -> str | None:
+def _recorded_manifest_sha256(folder: Lake, key: str) -> str | None:
     """The manifest hash the lake recorded at release time, when the folder is a release of this lake."""
     lake = _lake()
-    if not lake.is_local:
+    if type(folder.fs) is not type(lake.fs):
         return None
     try:
-        relative = folder.resolve().relative_to(Path(lake.root).resolve()).parts
+        relative = _canonical(folder, key).relative_to(_canonical(lake, "")).parts
     except ValueError:
         return None
     if len(relative) != 3 or relative[0] != "releases":
@@ -171,6 +205,11 @@ def _recorded_manifest_sha256(folder: Path) -> str | None:
     except PartitionMissing:
         return None
     return rows[0]["manifest_sha256"] if rows else None
+
+
+def _canonical(lake: Lake, relative: str) -> PurePosixPath:
+    path = lake.path(relative).rstrip("/")
+    return Path(path).resolve() if lake.is_local else PurePosixPath(path)
 
 
 def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
@@ -185,22 +224,60 @@ def _extract(paths: Sequence[Path], out: Path, dpi: int) -> int:
     except FileNotFoundError as error:
         print(json.dumps({"error": valid_text(str(error))}), file=sys.stderr)
         return 2
-    jobs = (PaperJob(paper.name, path=str(paper.absolute())) for paper in papers)
+    jobs = (PaperJob(paper.name, path=str(paper.absolute())) for paper, _ in papers)
     with Sandbox(load_settings().extraction, dpi=dpi) as sandbox:
-        for paper, outcome in zip(papers, sandbox.extract(jobs), strict=True):
+        for (paper, folder), outcome in zip(papers, sandbox.extract(jobs), strict=True):
             name = valid_text(str(paper))
             if outcome.extraction is None:
                 record = {"paper": name, "problem": outcome.reason, "error": outcome.detail}
                 print(json.dumps(record, ensure_ascii=False), file=sys.stderr, flush=True)
                 continue
             for figure in outcome.extraction.figures:
-                image_path, digest = write_image(figure, out, paper)
+                image_path, digest = write_image(figure, out / folder)
                 record = figure_record(paper, figure, image_path, digest)
                 record.update(paper=name, image_path=valid_text(record["image_path"]))
                 print(json.dumps(record, ensure_ascii=False), flush=True)
             for problem in outcome.extraction.problems:
                 record = {"paper": name, "figure": problem.figure_key, "problem": problem.reason}
                 print(json.dumps({**record, "detail": problem.detail}, ensure_ascii=False), file=sys.stderr)
+    return 0
+
+
+def _plan(arguments: argparse.Namespace) -> int:
+    from s1mm_assets.lib.plan.model import Cluster, make_plan
+    from s1mm_assets.lib.plan.rates import load_rates
+    from s1mm_assets.lib.plan.report import as_json, as_text
+
+    overrides = {}
+    for assignment in arguments.set:
+        name, _, value = assignment.partition("=")
+        try:
+            overrides[name.strip()] = float(value)
+        except ValueError:
+            print(f"s1mm plan: --set wants NAME=NUMBER, got {assignment!r}", file=sys.stderr)
+            return 2
+    if arguments.usd_per_gb is not None:
+        overrides["download.usd_per_gb"] = arguments.usd_per_gb
+    bench = project_root() / "bench"
+    try:
+        rates = load_rates(
+            arguments.results or bench / "results", arguments.assumptions or bench / "assumptions.json", overrides
+        )
+        plan = make_plan(
+            Cluster(
+                papers=arguments.papers,
+                gpus=arguments.gpus,
+                cpu_cores=arguments.cpu_cores,
+                sources=tuple(dict.fromkeys(arguments.sources)),
+                figures=arguments.figures,
+                perplexity_fraction=arguments.perplexity_fraction,
+            ),
+            rates,
+        )
+    except (ValueError, KeyError, OSError) as error:
+        print(f"s1mm plan: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(as_json(plan), indent=2) if arguments.json else as_text(plan))
     return 0
 
 
@@ -279,7 +356,8 @@ def _listing_table(summary: dict) -> str:
 
 
 def _lake() -> Lake:
-    return Lake(load_settings().storage.lake_url())
+    storage = load_settings().storage
+    return Lake(storage.lake_url(), storage.storage_options())
 
 
 def _month(value: str) -> str:
@@ -466,7 +544,7 @@ def _interrupt(*_) -> None:
 
 
 # Commands that only read and print: nothing of theirs needs Python's shutdown.
-_QUICK_COMMANDS = {"sql", "verify", "extract", "config", "sources"}
+_QUICK_COMMANDS = {"sql", "verify", "extract", "config", "sources", "plan"}
 
 
 def run() -> None:

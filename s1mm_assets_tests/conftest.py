@@ -1,13 +1,21 @@
+from __future__ import annotations
+
 import atexit
 import os
 import shutil
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from s1mm_assets.lib.lake import Lake
-from s1mm_assets.lib.settings import setting_variables
+from s1mm_assets.lib.settings import StorageSettings, load_settings, setting_variables
+
+if TYPE_CHECKING:
+    from s1mm_assets_tests.sources.servers import S3Server
 
 # ../shared/corpus beside the checkout; S1MM_CORPUS points a checkout elsewhere (e.g. a git worktree) at it.
 CORPUS = Path(os.environ.get("S1MM_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
@@ -42,6 +50,33 @@ def s1mm_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def lake(s1mm_home: Path) -> Lake:
     return Lake(str(s1mm_home / "lake"))
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 on 127.0.0.1, one per session; tests keep apart by bucket."""
+    from s1mm_assets_tests.sources.servers import S3Server  # moto's server: imported by the tests that use it
+
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_lake_settings(s3_server: S3Server, s1mm_home: Path, monkeypatch: pytest.MonkeyPatch) -> StorageSettings:
+    """S1MM_LAKE on a fresh bucket of the local S3 server, its endpoint and credentials in the lake's settings (as a
+    user sets them), for everything that loads the settings from now on; returns the effective storage settings."""
+    bucket = f"lake-{uuid.uuid4().hex[:12]}"
+    s3_server.client().create_bucket(Bucket=bucket)
+    for variable, value in {
+        "S1MM_LAKE": f"s3://{bucket}/s1mm",
+        "S1MM_LAKE_ENDPOINT_URL": s3_server.endpoint_url,
+        "S1MM_LAKE_REGION": "us-east-1",
+        "S1MM_LAKE_ACCESS_KEY_ID": s3_server.access_key,
+        "S1MM_LAKE_SECRET_ACCESS_KEY": s3_server.secret_key,
+    }.items():
+        monkeypatch.setenv(variable, value)
+    return load_settings().storage
 
 
 def corpus_folder(name: str) -> Path:

@@ -5,6 +5,9 @@ code a user's real weights do. Nothing is downloaded.
   `open_clip_pytorch_model.bin`), random or briefly trained on synthetic figures of four kinds.
 - Masked LM: a small `BertForMaskedLM` with a WordPiece tokenizer trained here with `tokenizers`, saved with
   `save_pretrained`, random or briefly trained on templated sentences.
+
+open_clip and matplotlib are imported where they are used, so the masked LM can be built (bench/gpu) on a machine
+that has only torch and transformers.
 """
 
 from __future__ import annotations
@@ -15,13 +18,9 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
 import numpy as np
-import open_clip
 import torch
 from PIL import Image, ImageDraw
-
-from s1mm_assets.lib.score.figure_type import FIGURE_TYPES, TEMPLATES
 
 IMAGE_SIZE = 64
 CLIP_CONFIG = {
@@ -61,6 +60,8 @@ def _bar_chart(rng: np.random.Generator) -> Image.Image:
 
 
 def _heatmap(rng: np.random.Generator) -> Image.Image:
+    import matplotlib
+
     colours = matplotlib.colormaps["viridis"](rng.random((8, 8)))[:, :, :3]
     return Image.fromarray((colours * 255).astype(np.uint8)).resize((IMAGE_SIZE, IMAGE_SIZE), Image.NEAREST)
 
@@ -90,6 +91,8 @@ def synthetic_figure_png(kind: str, seed: int) -> bytes:
 
 def describe(kind: str, variant: int = 0) -> str:
     """A caption in the words the zero-shot classifier uses for this kind of figure."""
+    from s1mm_assets.lib.score.figure_type import FIGURE_TYPES, TEMPLATES
+
     prompts = FIGURE_TYPES[kind]
     return TEMPLATES[variant % len(TEMPLATES)].format(prompts[variant % len(prompts)])
 
@@ -100,6 +103,8 @@ def describe(kind: str, variant: int = 0) -> str:
 def save_tiny_clip(folder: Path, seed: int = 0, train_steps: int = 0) -> Path:
     """A tiny open_clip model in a local folder; with `train_steps`, trained to match synthetic figures to the
     words for their kind (a contrastive loss where every figure of a kind counts as a match)."""
+    import open_clip
+
     torch.manual_seed(seed)
     model = open_clip.CLIP(**CLIP_CONFIG)
     if train_steps:
@@ -112,6 +117,10 @@ def save_tiny_clip(folder: Path, seed: int = 0, train_steps: int = 0) -> Path:
 
 
 def _train_clip(model: torch.nn.Module, steps: int, seed: int) -> None:
+    import open_clip
+
+    from s1mm_assets.lib.score.figure_type import FIGURE_TYPES
+
     rng = np.random.default_rng(seed)
     choose = random.Random(seed)
     tokenizer = open_clip.get_tokenizer("ViT-B-32")

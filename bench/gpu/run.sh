@@ -46,4 +46,4 @@ trap 'kill $SAMPLER 2>/dev/null || true' EXIT
     --concurrency "$CONCURRENCY" --max-num-seqs "$MAX_NUM_SEQS" --max-model-len 4096 --no-enforce-eager \
     --server-arg=--gpu-memory-utilization=0.90 --server-arg=--mm-processor-cache-gb=0 \
     --gpu-utilisation "$OUT/gpu_utilisation.csv" \
-    --json-out "$OUT/caption_throughput.json" --work-dir "$WORK/bench"
+    --json-out "$OUT/caption_throughput.json" --results "$OUT/caption_gpu.json" --work-dir "$WORK/bench"

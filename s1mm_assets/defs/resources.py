@@ -84,7 +84,8 @@ class LakeResource(_fields_of(StorageSettings)):
     database file whose views show it to any SQL client."""
 
     def open(self) -> Lake:
-        return Lake(self.settings().lake_url())
+        storage = self.settings()
+        return Lake(storage.lake_url(), storage.storage_options())
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         # After every step that wrote the lake, the database file's views cover what it now holds (a no-op unless a

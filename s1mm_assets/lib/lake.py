@@ -10,6 +10,14 @@ Layout under the root (a local folder or any fsspec URL such as `s3://bucket/pre
 
 Every write is atomic: a reader, or a run killed halfway, sees the old file or the new one, never a torn one.
 On a local disk that is a temporary name plus rename; object stores make a single PUT visible atomically.
+
+A folder of many files (a release) is published whole. On a local disk a staging folder is renamed over it. An
+object store has no rename and no multi-object commit, so there the folder holds immutable versions and a pointer:
+
+    releases/<source>/<YYYY-MM>/PUBLISHED       the name of the current version, written last (one PUT)
+    releases/<source>/<YYYY-MM>/v-<digest>/...  every file of one version; the digest is of the files' content
+
+Readers go through the pointer (`published_folder`), so they see the previous version or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from pathlib import Path
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
+from fsspec.implementations.dirfs import DirFileSystem
 
 from s1mm_assets.lib.schemas import REPORT_TABLES, TABLES
 
@@ -41,6 +50,9 @@ READ_BATCH_ROWS = 1024
 _TEMP_PREFIX = ".tmp-"
 _TEMP_SUFFIX = ".partial"
 _COMPRESSION = "zstd"
+# On object storage: the object naming a published folder's current version, and the prefix of version folders.
+PUBLISHED_POINTER = "PUBLISHED"
+_VERSION_PREFIX = "v-"
 
 
 class PartitionMissing(LookupError):
@@ -248,8 +260,9 @@ class Lake:
     def staged_folder(self, relative: str) -> Iterator[Path]:
         """Build a whole folder in a local staging area, then publish it in one step.
 
-        Readers see the previous complete folder until the new one replaces it. When the block raises,
-        nothing is published and the staging area is removed.
+        Readers see the previous complete folder until the new one replaces it: on a local disk by a rename, on
+        object storage by a new version and a pointer written last (readers follow it: `published_folder`). When
+        the block raises, nothing is published and the staging area is removed.
         """
         if self.is_local:
             final = Path(self.path(relative))
@@ -266,14 +279,74 @@ class Lake:
         with tempfile.TemporaryDirectory(prefix="s1mm-stage-") as staging_name:
             staging = Path(staging_name)
             yield staging
-            target = self.path(relative)
-            published = {str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()}
-            for name in sorted(published):
-                self.fs.put_file(str(staging / name), f"{target}/{name}")
-            if self.fs.exists(target):
-                for existing in self.fs.find(target):
-                    if existing[len(target) + 1 :] not in published:
-                        self.fs.rm_file(existing)
+            self._publish_version(staging, relative)
+
+    def _publish_version(self, staging: Path, relative: str) -> None:
+        """Upload the staged files as a version of the folder, point the folder at it (the commit), then remove what
+        no reader needs: versions never committed (a run killed mid-upload), files of an older layout, and versions
+        before the previous one. The previous one stays, for a reader who resolved the pointer just before it moved.
+        The version is named by the files' content: publishing the files already published changes nothing."""
+        names = sorted(path.relative_to(staging).as_posix() for path in staging.rglob("*") if path.is_file())
+        digest = hashlib.sha256()
+        for name in names:
+            digest.update(f"{name}\0{sha256_hex((staging / name).read_bytes())}\n".encode())
+        version = f"{_VERSION_PREFIX}{digest.hexdigest()[:16]}"
+        folder = self.path(relative).rstrip("/")
+        previous = self._pointed_version(folder)
+        if previous == version:
+            return
+        for name in names:
+            self.fs.put_file(str(staging / name), f"{folder}/{version}/{name}")
+        self.fs.pipe_file(f"{folder}/{PUBLISHED_POINTER}", version.encode())
+        keep = {PUBLISHED_POINTER, version, previous}
+        for existing in self.fs.find(folder):
+            if existing[len(folder) + 1 :].split("/", 1)[0] not in keep:
+                self.fs.rm_file(existing)
+
+    def _pointed_version(self, folder: str) -> str | None:
+        try:
+            return self.fs.cat_file(f"{folder}/{PUBLISHED_POINTER}").decode().strip()
+        except FileNotFoundError:
+            return None
+
+    def published_relative(self, relative: str) -> str:
+        """Where readers find the folder `staged_folder(relative)` published, relative to the root: the folder
+        itself on a local disk, the version its pointer names on object storage (the folder itself where there is
+        no pointer, as for a folder written file by file such as the top of `releases/`)."""
+        if self.is_local:
+            return relative
+        version = self._pointed_version(self.path(relative).rstrip("/"))
+        return "/".join(part for part in (relative.strip("/"), version) if part) if version else relative
+
+    def published_folder(self, relative: str = "") -> DirFileSystem:
+        """The published folder (`published_relative`) as a filesystem rooted there: a file's name in it is its
+        name within the folder, on a local disk and on object storage alike."""
+        return DirFileSystem(path=self.path(self.published_relative(relative)).rstrip("/"), fs=self.fs)
+
+    def published_folders(self, relative: str, holding: str) -> list[str]:
+        """The folders below `relative` (named relative to it, "" for itself) whose published copy holds a file
+        named `holding`: a folder with versions counts once, by its current version; staging areas and versions
+        no pointer names (an upload broken off) never."""
+        base = self.path(relative).rstrip("/")
+        names = {path[len(base) + 1 :] for path in self.fs.find(base)}
+        current = {}  # folder with a pointer -> its current version folder
+        for name in names:
+            folder, _, file_name = name.rpartition("/")
+            if file_name == PUBLISHED_POINTER:
+                version = self._pointed_version(f"{base}/{folder}".rstrip("/"))
+                current[folder] = "/".join(part for part in (folder, version) if part)
+        found = set()
+        for name in names:
+            folder, _, file_name = name.rpartition("/")
+            if file_name != holding or any(is_temporary(part) for part in name.split("/")):
+                continue
+            owner = next((o for o in current if not o or folder == o or folder.startswith(f"{o}/")), None)
+            if owner is not None:
+                if folder == current[owner]:
+                    found.add(owner)
+            elif not any(_is_version(part) for part in folder.split("/")):  # not a version never committed
+                found.add(folder)
+        return sorted(found)
 
 
 def _swap_folder(staging: Path, final: Path) -> None:
@@ -282,6 +355,10 @@ def _swap_folder(staging: Path, final: Path) -> None:
         os.replace(final, retired)
     os.replace(staging, final)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _is_version(name: str) -> bool:
+    return name.startswith(_VERSION_PREFIX) and len(name) == len(_VERSION_PREFIX) + 16
 
 
 def _temporary_name(name: str) -> str:

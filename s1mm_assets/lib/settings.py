@@ -62,6 +62,21 @@ class StorageSettings(SettingsModel):
         description='lake root: a folder or an fsspec URL (`s3://bucket/s1mm`, needs `pip install -e ".[cloud]"`); '
         "empty: `$S1MM_HOME/lake`",
     )
+    # The lake's own endpoint and credentials, apart from S1MM_S3_* (the source buckets, on AWS): a lake on MinIO or
+    # Ceph beside requester-pays reads from AWS is the common cluster setup, and AWS_ENDPOINT_URL would move both.
+    lake_endpoint_url: str = pydantic.Field(
+        "",
+        description="S3 endpoint of an `s3://` lake; empty: AWS (set it for MinIO, Ceph, R2 or a test server)",
+    )
+    lake_region: str = pydantic.Field("", description="region of an `s3://` lake's bucket; empty: boto3's default")
+    lake_access_key_id: str = pydantic.Field(
+        "",
+        description="access key of an `s3://` lake; empty: boto3's usual chain (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, "
+        "an instance role)",
+    )
+    lake_secret_access_key: str = pydantic.Field(
+        "", description="the secret of `S1MM_LAKE_ACCESS_KEY_ID`", json_schema_extra={"secret": True}
+    )
     dagster_home: str = pydantic.Field(
         "",
         validation_alias="DAGSTER_HOME",
@@ -83,6 +98,26 @@ class StorageSettings(SettingsModel):
     def lake_url(self) -> str:
         """A local path or an fsspec URL."""
         return self.lake or str(self.home_path() / "lake")
+
+    def storage_options(self, url: str | None = None) -> dict[str, Any]:
+        """fsspec options to open `url` (default: the lake) with: for `s3://`, the lake's endpoint, region and
+        credentials where set, and listings never cached, since other processes write the lake (a cached listing
+        would hide their partitions). A lake option set for a lake that is not on S3 is an error, not ignored."""
+        url = self.lake_url() if url is None else url
+        fields = ("lake_endpoint_url", "lake_region", "lake_access_key_id", "lake_secret_access_key")
+        if not url.startswith("s3://"):
+            named = [self.variable(name) for name in fields if getattr(self, name)]
+            if named:
+                raise SettingsError(f"{', '.join(named)}: for an s3:// lake only, and the lake is {url}")
+            return {}
+        options: dict[str, Any] = {"use_listings_cache": False}
+        if self.lake_endpoint_url:
+            options["endpoint_url"] = self.lake_endpoint_url
+        if self.lake_region:
+            options["client_kwargs"] = {"region_name": self.lake_region}
+        if self.lake_access_key_id:
+            options |= {"key": self.lake_access_key_id, "secret": self.lake_secret_access_key}
+        return options
 
     def dagster_home_path(self) -> Path:
         return Path(self.dagster_home).expanduser() if self.dagster_home else self.home_path() / "dagster"
@@ -386,6 +421,21 @@ class CaptionerSettings(SettingsModel):
     )
 
 
+SCORING_PRECISIONS = ("auto", "float32", "bfloat16", "float16")
+# Padded tokens per masked-LM forward pass, by device type. A BERT-base batch of 65,536 tokens needs ~1 GB of
+# activations in half precision, a fraction of a GPU's memory. On a CPU, batches that outgrow the caches are slower:
+# BERT-base took ~20% more CPU time per caption at 8,192 tokens than at 2,048 (bench/score_throughput.py).
+PERPLEXITY_TOKEN_BUDGETS = {"cuda": 65536, "cpu": 2048}
+# Starting the decoding processes (spawned, each importing torch) costs seconds of CPU: below this many images a
+# partition's images are decoded on threads of the scoring process.
+CLIP_PROCESSES_FROM_IMAGES = 1024
+
+
+def default_token_budget(device: str) -> int:
+    """The masked LM's tokens per forward pass on `device` (`cuda:1` is a `cuda` device; unknown types: a CPU's)."""
+    return PERPLEXITY_TOKEN_BUDGETS.get(device.split(":")[0], PERPLEXITY_TOKEN_BUDGETS["cpu"])
+
+
 class ScoringSettings(SettingsModel):
     section: ClassVar[str] = "scoring"
     title: ClassVar[str] = "Quality scoring models"
@@ -402,10 +452,52 @@ class ScoringSettings(SettingsModel):
         "empty: not measured",
     )
     scoring_device: str = pydantic.Field("cpu", description="where the scoring models run (`cpu`, `cuda`, `cuda:1`)")
-    scoring_batch_size: int = pydantic.Field(32, ge=1, description="images or captions per model batch")
+    scoring_precision: str = pydantic.Field(
+        "auto",
+        description="what both scoring models compute in: `auto` (bfloat16 on a CUDA card, float16 where it lacks "
+        "bfloat16, float32 on a CPU), `float32`, `bfloat16` or `float16`",
+    )
+    scoring_batch_size: int = pydantic.Field(
+        32, ge=1, description="images or captions per CLIP batch; a GPU is fuller with more (the GPU benchmark: 256)"
+    )
+    clip_decode_workers: int = pydantic.Field(
+        -1,
+        ge=-1,
+        description="processes that decode and preprocess images ahead of CLIP (0: threads of the scoring process); "
+        f"-1: one per CPU the process may use, at most 8, on a CUDA device for partitions of at least "
+        f"{CLIP_PROCESSES_FROM_IMAGES:,} figures, threads otherwise",
+    )
     perplexity_window: int = pydantic.Field(
         0, ge=0, description="tokens of context per masked copy (0: the model's maximum); smaller is faster on CPU"
     )
+    perplexity_sample: int = pydantic.Field(
+        0,
+        ge=0,
+        description="figures per partition whose captions get a pseudo-perplexity, chosen by a hash of the figure id "
+        "(0: all); the partition's metrics give the sample size and standard error, and no per-figure decision uses it",
+    )
+    perplexity_token_budget: int = pydantic.Field(
+        0,
+        ge=0,
+        description="padded tokens per masked-LM forward pass (0: "
+        + ", ".join(f"{tokens:,} on {device.upper()}" for device, tokens in PERPLEXITY_TOKEN_BUDGETS.items())
+        + ")",
+    )
+
+    @pydantic.field_validator("scoring_precision")
+    @classmethod
+    def _known_precision(cls, value: str) -> str:
+        if value not in SCORING_PRECISIONS:
+            raise ValueError(f"scoring_precision must be one of {', '.join(SCORING_PRECISIONS)}; got {value!r}")
+        return value
+
+    def decode_workers(self) -> int | None:
+        """`ClipModel`'s decoding processes: a number, or None for its automatic choice."""
+        return None if self.clip_decode_workers < 0 else self.clip_decode_workers
+
+    def token_budget(self) -> int:
+        """Padded tokens per masked-LM forward pass on the scoring device."""
+        return self.perplexity_token_budget or default_token_budget(self.scoring_device)
 
 
 class GateSettings(SettingsModel):

@@ -47,3 +47,32 @@ def test_extract_prints_one_json_object_per_figure_and_writes_the_images(tmp_pat
         "figure": "fig:tikz",
         "problem": "drawn_in_latex",
     }.items() <= next(error for error in errors if error.get("figure") == "fig:tikz").items()
+
+
+def test_papers_that_share_a_file_name_keep_their_images_apart(tmp_path, capsys):
+    corpus = tmp_path / "pmc"
+    for article, two_figures in (("PMC1", True), ("PMC2", False)):
+        (corpus / article).mkdir(parents=True)
+        (corpus / article / "fulltext.pdf").write_bytes(bundles.pdf_paper_bytes(two_figures=two_figures))
+    loose = tmp_path / "loose" / "fulltext.pdf"  # a third fulltext.pdf, given on its own
+    loose.parent.mkdir()
+    loose.write_bytes(bundles.pdf_paper_bytes())
+
+    assert main(["extract", str(corpus), str(loose), "--out", str(tmp_path / "out")]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    assert len(records) == 2 + 1 + 2
+    paths = [Path(record["image_path"]) for record in records]
+    assert len(set(paths)) == len(paths)
+    folders = {}
+    for record, path in zip(records, paths, strict=True):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == record["image_sha256"]
+        folders[Path(record["paper"])] = path.parent.relative_to(tmp_path / "out")
+    assert folders == {
+        corpus / "PMC1" / "fulltext.pdf": Path("pmc/PMC1/fulltext.pdf"),
+        corpus / "PMC2" / "fulltext.pdf": Path("pmc/PMC2/fulltext.pdf"),
+        loose: Path("fulltext.pdf"),
+    }
+    # The same run again writes the same files, nothing more.
+    assert main(["extract", str(corpus), str(loose), "--out", str(tmp_path / "out")]) == 0
+    assert sorted(p for p in (tmp_path / "out").rglob("*") if p.is_file()) == sorted(paths)

@@ -102,3 +102,34 @@ def test_jats_with_a_default_namespace():
     result = extract_files(BundleFiles(files), "jats")
     assert result.title == "Packed figures"
     assert {figure.label for figure in result.figures} == {"F2", "S1"}
+
+
+def test_the_pdf_stands_in_once_for_a_figure_whose_panels_are_all_missing_and_never_for_a_scheme():
+    article = """<?xml version="1.0"?>
+<article xmlns:xlink="http://www.w3.org/1999/xlink"><body>
+<fig-group id="G3"><label>Figure 3</label><caption><p>A group of panels.</p></caption>
+  <fig id="G3A"><label>A</label><graphic xlink:href="g3a"/></fig>
+  <fig id="G3B"><label>B</label><graphic xlink:href="g3b"/></fig>
+</fig-group>
+<fig id="SC3"><label>Scheme 3</label><caption><p>A reaction.</p></caption><graphic xlink:href="sc3"/></fig>
+</body></article>"""
+    result = extract_files(BundleFiles({"article.xml": article.encode(), "article.pdf": article_pdf()}), "jats")
+    [group] = result.figures
+    pdf_figure = extract_files(BundleFiles({"article.pdf": article_pdf()}), "pdf").figures[0]
+    assert group.label == "G3" and group.image == pdf_figure.image  # the PDF's figure, not two copies side by side
+    assert group.warnings == ["image rendered from the PDF in the package: graphics 'g3a', 'g3b' are not in it"]
+    assert ("SC3", "missing_file") in [(problem.figure_key, problem.reason) for problem in result.problems]
+
+
+def test_a_fig_without_caption_takes_its_legend_from_a_statement_and_appendix_numbers_are_kept():
+    article = """<?xml version="1.0"?>
+<article xmlns:xlink="http://www.w3.org/1999/xlink"><body>
+<fig id="F1"><label>Figure 1</label><graphic xlink:href="f1"/>
+  <statement><p>Peroxide value of the oils after an oven test.</p></statement></fig>
+<fig id="FA1"><label>Figure A1</label><caption><p>In the appendix.</p></caption><graphic xlink:href="f1"/></fig>
+</body></article>"""
+    result = extract_files(BundleFiles({"article.xml": article.encode(), "f1.png": bundles.png_bytes()}), "jats")
+    assert [(figure.number, figure.caption) for figure in result.figures] == [
+        ("1", "Peroxide value of the oils after an oven test."),
+        ("A1", "In the appendix."),  # numbered as the PDF prints it, so the PDF can stand in for it
+    ]

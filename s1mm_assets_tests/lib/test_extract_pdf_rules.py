@@ -56,6 +56,9 @@ def extract(document: pymupdf.Document, dpi: int = 150):
         ([("Fig. 3:", "helv"), (" Rates rise.", "helv")], "3", False),
         ([("FIGURE 3", "hebo"), (" Rates rise.", "helv")], "3", False),
         ([("Fig. 3", "hebo"), (" Rates rise.", "helv")], "3", False),  # BMC: a bold label, no punctuation
+        ([("Figure-3:", "hebo"), (" Rates rise.", "helv")], "3", False),  # Veterinary World
+        ([("FIGURE 3 |", "hebo"), (" Rates rise.", "helv")], "3", False),  # Frontiers
+        ([("Figure A3:", "helv"), (" Rates rise.", "helv")], "A3", False),  # an appendix's numbering
         ([("Supplementary Figure S1.", "helv"), (" Rates rise.", "helv")], "S1", True),
         ([("Supplementary Fig. 2 |", "hebo"), (" Rates rise.", "helv")], "S2", True),
         ([("Suppl. Fig. 4.", "helv"), (" Rates rise.", "helv")], "S4", True),
@@ -202,3 +205,275 @@ def test_caption_beside_its_figure_and_the_journal_header_bar_is_no_figure():
     [figure] = extract(document).figures
     assert figure.caption == "A caption set in a side column."
     assert figure.bbox[0] == pytest.approx(160, abs=3) and figure.bbox[1] == pytest.approx(60, abs=3)
+
+
+def two_columns_of_text(page: pymupdf.Page, tops: tuple[float, ...]) -> None:
+    for top in tops:
+        paragraph(page, (50, top, 296, top + 120))
+        paragraph(page, (316, top, 562, top + 120))
+
+
+def test_label_alone_in_its_own_block_above_the_caption_text():
+    document = pymupdf.open()
+    page = new_page(document)
+    raster(page, (150, 100, 450, 300))
+    spans(page, 72, 320, [[("FIGURE 1", "hebo")]])
+    spans(page, 72, 338, [[("Rates rise with time in every sample we measured.", "helv")]])
+    paragraph(page, (72, 380, 540, 460))
+    [figure] = extract(document).figures
+    assert (figure.number, figure.caption) == ("1", "Rates rise with time in every sample we measured.")
+
+
+def test_caption_merged_with_the_figures_last_labels_in_one_block():
+    document = pymupdf.open()
+    page = new_page(document)
+    plot(page, (150, 100, 450, 300))
+    # The x-axis title, in smaller type right above the caption: MuPDF puts both in one block.
+    spans(page, 280, 318, [[("time (s)", "helv")]], size=7)
+    spans(page, 72, 328, [[("Figure 1:", "helv"), (" Rates rise.", "helv")]])
+    paragraph(page, (72, 360, 540, 460))
+    [figure] = extract(document).figures
+    assert (figure.number, figure.caption) == ("1", "Rates rise.")
+
+
+def test_notes_set_under_their_own_bold_heading_are_not_the_caption():
+    document = pymupdf.open()
+    page = new_page(document)
+    raster(page, (150, 100, 450, 300))
+    lines = [
+        [("Figure 1", "hebo"), (" Participant flow diagram.", "helv")],
+        [("Abbreviation:", "hebo"), (" ASA, American Society.", "helv")],
+    ]
+    spans(page, 72, 320, lines)
+    [figure] = extract(document).figures
+    assert figure.caption == "Participant flow diagram."
+
+
+def test_white_boxes_draw_nothing_and_make_no_figure():
+    document = pymupdf.open()
+    page = new_page(document)
+    # Publishers lay white rectangles under text blocks and figures; on a white page they are invisible.
+    page.draw_rect(pymupdf.Rect(60, 90, 560, 340), color=None, fill=(1, 1, 1))
+    raster(page, (150, 100, 450, 300))
+    spans(page, 72, 320, [[("Figure 1.", "hebo"), (" A raster image.", "helv")]])
+    page.draw_rect(pymupdf.Rect(60, 400, 560, 600), color=None, fill=(1, 1, 1))
+    spans(page, 72, 620, [[("Figure 2.", "hebo"), (" Nothing drawn above this caption.", "helv")]])
+    extraction = extract(document)
+    [figure] = extraction.figures
+    assert figure.number == "1" and figure.bbox[0] == pytest.approx(150, abs=3)
+    assert [(problem.figure_key, problem.reason) for problem in extraction.problems] == [
+        ("figure-2", "no_figure_region")
+    ]
+
+
+def test_numbers_inside_a_diagram_at_the_top_of_the_page_are_not_page_numbers():
+    document = pymupdf.open()
+    for number in range(1, 4):
+        page = new_page(document)
+        paragraph(page, (72, 100, 540, 700))
+        page.insert_text((300, 760), str(number), fontsize=10)  # the real page number
+    page = document[1]
+    page.draw_rect(pymupdf.Rect(72, 40, 540, 100), color=None, fill=(1, 1, 1))  # make room at the top
+    for index, left in enumerate((120, 240, 360, 480)):
+        page.draw_rect(pymupdf.Rect(left - 12, 46, left + 12, 70), color=(0, 0, 0))  # a node, its number inside
+        page.insert_text((left - 3, 62), str(index + 1), fontsize=10)
+    page.draw_line((132, 58), (228, 58))
+    spans(page, 72, 90, [[("Figure 1:", "helv"), (" A simple web graph.", "helv")]])
+    [figure] = extract(document).figures
+    assert figure.caption == "A simple web graph."
+    assert figure.bbox[0] == pytest.approx(108, abs=3) and figure.bbox[2] == pytest.approx(492, abs=3)
+
+
+def test_figures_and_captions_in_a_side_column_beside_two_columns_of_text():
+    document = pymupdf.open()
+    page = document.new_page(width=792, height=612)
+    for top in (60, 200, 340):
+        paragraph(page, (200, top, 440, top + 120))
+        paragraph(page, (476, top, 716, top + 120))
+    raster(page, (50, 60, 180, 250))
+    spans(
+        page,
+        40,
+        270,
+        [[("Figure 2", "hebo"), (" EEG cap with the", "helv")], [("electrode positions.", "helv")]],
+        size=8,
+    )
+    [figure] = extract(document).figures
+    assert figure.caption == "EEG cap with the electrode positions."
+    assert figure.bbox == pytest.approx((50, 60, 180, 250), abs=3)
+
+
+def test_several_vector_figures_on_one_page():
+    document = pymupdf.open()
+    page = new_page(document)
+    plot(page, (150, 60, 450, 200))
+    spans(page, 72, 222, [[("Figure 1.", "hebo"), (" First.", "helv")]])
+    plot(page, (150, 260, 450, 400))
+    spans(page, 72, 422, [[("Figure 2.", "hebo"), (" Second.", "helv")]])
+    plot(page, (150, 460, 450, 600))
+    spans(page, 72, 622, [[("Figure 3.", "hebo"), (" Third.", "helv")]])
+    paragraph(page, (72, 650, 540, 740))
+    figures = extract(document).figures
+    assert [(figure.number, figure.caption) for figure in figures] == [
+        ("1", "First."),
+        ("2", "Second."),
+        ("3", "Third."),
+    ]
+    assert [round(figure.bbox[1]) for figure in figures] == pytest.approx([60, 260, 460], abs=3)
+
+
+def test_figures_side_by_side_in_two_columns_stay_apart_under_a_ruled_running_head():
+    document = pymupdf.open()
+    for _ in range(3):
+        page = new_page(document)
+        page.insert_text((50, 40), "Journal of Examples", fontsize=8)
+        page.draw_line((50, 46), (562, 46))  # the running head's rule, across both columns
+    page = document[1]
+    plot(page, (55, 60, 300, 230))  # its frame reaches a little into the gutter
+    spans(page, 50, 250, [[("Figure 1.", "hebo"), (" Left.", "helv")]])
+    plot(page, (325, 60, 555, 230))
+    spans(page, 316, 250, [[("Figure 2.", "hebo"), (" Right.", "helv")]])
+    two_columns_of_text(page, (280, 420, 560))
+    first, second = extract(document).figures
+    assert (first.caption, second.caption) == ("Left.", "Right.")
+    assert first.bbox[2] < 310 and second.bbox[0] > 310
+    assert first.bbox[1] == pytest.approx(60, abs=3)
+
+
+def test_a_caption_under_text_does_not_take_the_next_figure():
+    document = pymupdf.open()
+    page = new_page(document)
+    spans(page, 72, 80, [[("<BOOK>", "cour")], [("  <TITLE>Bad Bugs</TITLE>", "cour")], [("</BOOK>", "cour")]])
+    spans(page, 72, 125, [[("Figure 1.", "hebo"), (" Sample XML data.", "helv")]])
+    plot(page, (150, 140, 450, 300))
+    spans(page, 72, 325, [[("Figure 2.", "hebo"), (" A node label.", "helv")]])
+    paragraph(page, (72, 360, 540, 460))
+    extraction = extract(document)
+    [figure] = extraction.figures
+    assert figure.caption == "A node label."
+    assert [(problem.figure_key, problem.reason) for problem in extraction.problems] == [
+        ("figure-1", "no_figure_region")
+    ]
+
+
+def test_two_column_spanning_grid_of_panels_with_their_own_captions():
+    document = pymupdf.open()
+    page = new_page(document)
+    for row, top in enumerate((60, 220)):
+        for column, left in enumerate((60, 320)):
+            raster(page, (left, top, left + 230, top + 120), seed=row * 2 + column)
+            letter = "abcd"[row * 2 + column]
+            sub_caption = [
+                [(f"({letter}) The measured rate for the sample at the given temperature", "helv")],
+                [("and pressure over the whole run", "helv")],
+            ]
+            spans(page, left, top + 136, sub_caption, size=9)
+    spans(page, 240, 400, [[("Figure 1:", "helv"), (" A grid of four panels.", "helv")]], size=9)  # centred
+    two_columns_of_text(page, (430, 570))
+    [figure] = extract(document).figures
+    assert figure.caption == "A grid of four panels."
+    assert figure.bbox[:2] == pytest.approx((60, 60), abs=3) and figure.bbox[2] >= 550 and figure.bbox[3] < 390
+
+
+@pytest.mark.parametrize(
+    "table_caption",
+    [
+        [[("Table 3:", "hebo"), (" Enzyme activity in each group.", "helv")]],
+        [[("TABLE III", "helv")], [("ENZYME ACTIVITY IN EACH GROUP", "helv")]],  # IEEE: label above the title
+    ],
+)
+def test_a_table_set_right_above_a_figure_is_not_part_of_it(table_caption):
+    document = pymupdf.open()
+    page = new_page(document)
+    spans(page, 50, 100 - 10 * len(table_caption), table_caption, size=8)
+    page.draw_line((50, 110), (562, 110))
+    for row, top in enumerate(range(122, 210, 14)):
+        spans(page, 60, top, [[(f"Enzyme {row}", "helv"), ("          1.8 ± 0.1     2.7 ± 0.2     2.1 ± 0.1", "helv")]])
+    page.draw_line((50, 212), (562, 212))
+    spans(page, 50, 222, [[("Values are means ± SEM of seven rats per group.", "helv")]], size=7)
+    for column, left in enumerate((70, 230, 390)):
+        raster(page, (left, 235, left + 150, 350), seed=column)
+    spans(page, 50, 370, [[("Figure 2:", "hebo"), (" Liver sections of each group.", "helv")]])
+    two_columns_of_text(page, (400, 550))
+    [figure] = extract(document).figures
+    assert figure.caption == "Liver sections of each group."
+    assert figure.bbox[1] == pytest.approx(235, abs=3)
+
+
+def test_two_figures_side_by_side_in_one_column_each_with_its_caption():
+    document = pymupdf.open()
+    page = new_page(document)
+    paragraph(page, (72, 50, 540, 95))
+    plot(page, (80, 110, 290, 250))
+    plot(page, (320, 110, 530, 250))
+    # On one baseline: MuPDF makes the two captions lines of one block.
+    spans(page, 90, 275, [[("Figure 1:", "helv"), (" Loss on the training set.", "helv")]], size=9)
+    spans(page, 330, 275, [[("Figure 2:", "helv"), (" Loss on the test set.", "helv")]], size=9)
+    paragraph(page, (72, 300, 540, 450))
+    first, second = extract(document).figures
+    assert (first.caption, second.caption) == ("Loss on the training set.", "Loss on the test set.")
+    assert first.bbox[2] < 305 and second.bbox[0] > 305
+
+
+def test_figure_wrapped_in_the_text_beside_it():
+    document = pymupdf.open()
+    page = new_page(document)
+    paragraph(page, (72, 50, 540, 95))
+    raster(page, (260, 105, 540, 290))
+    caption = [[("Figure 1:", "helv"), (" A wrapped figure beside", "helv")], [("the text of the paper.", "helv")]]
+    spans(page, 260, 305, caption, size=9)
+    paragraph(page, (72, 105, 245, 200))
+    paragraph(page, (72, 205, 245, 330))
+    paragraph(page, (72, 340, 540, 450))
+    [figure] = extract(document).figures
+    assert figure.caption == "A wrapped figure beside the text of the paper."
+    assert figure.bbox == pytest.approx((260, 105, 540, 290), abs=3)
+
+
+def test_a_page_set_sideways_is_read_turned_upright():
+    document = pymupdf.open()
+    page = new_page(document)
+    # A landscape figure on a portrait page: the image, its caption and the text run up the page.
+    page.insert_image(pymupdf.Rect(150, 150, 350, 550), stream=bundles.png_bytes(400, 200), rotate=90)
+    page.insert_text((380, 500), "Figure 4. Best animations of the year, by studio.", fontsize=10, rotate=90)
+    for column in range(3):
+        page.insert_text((430 + column * 14, 700), BODY[:100], fontsize=10, rotate=90)
+    [figure] = extract(document).figures
+    assert (figure.number, figure.caption) == ("4", "Best animations of the year, by studio.")
+    assert figure.image.width > figure.image.height  # rendered the way a reader turns the page
+
+
+def test_a_full_page_figure_takes_its_caption_from_the_facing_page():
+    document = pymupdf.open()
+    text_page = new_page(document)
+    paragraph(text_page, (72, 60, 540, 400))
+    spans(
+        text_page,
+        72,
+        430,
+        [[("Fig. 1.", "hebo"), (" Calcium waves in glia, recorded over", "helv")], [("ten seconds.", "helv")]],
+    )
+    paragraph(text_page, (72, 470, 540, 700))
+    figure_page = new_page(document)
+    raster(figure_page, (72, 60, 540, 700))
+    spans(figure_page, 290, 720, [[("Fig. 1", "hebo")]])
+    [figure] = extract(document).figures
+    assert (figure.page, figure.caption) == (2, "Calcium waves in glia, recorded over ten seconds.")
+
+
+def test_columns_of_left_and_right_hand_pages_with_mirrored_margins():
+    document = pymupdf.open()
+    for number in range(6):
+        page = new_page(document)
+        shift = 0 if number % 2 else 30  # the inner margin is wider: columns move from page to page
+        for top in (60, 200, 340, 480, 620):
+            paragraph(page, (30 + shift, top, 270 + shift, top + 120))
+            paragraph(page, (290 + shift, top, 530 + shift, top + 120))
+    page = document[3]
+    page.add_redact_annot(pymupdf.Rect(280, 55, 540, 330))  # room for a figure in the right column
+    page.apply_redactions()
+    plot(page, (300, 70, 520, 270))
+    spans(page, 290, 300, [[("Figure 1.", "hebo"), (" In the right column.", "helv")]])
+    [figure] = extract(document).figures
+    assert figure.caption == "In the right column."
+    assert figure.bbox[0] >= 290 and figure.bbox[1] == pytest.approx(70, abs=3)

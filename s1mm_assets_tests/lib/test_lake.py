@@ -100,7 +100,7 @@ def test_object_storage_through_fsspec():
     assert lake.read_table("quarantine", "arxiv", "2024-01", stage="figures").num_rows == 1
     with lake.staged_folder("releases/arxiv/2024-01") as staging:
         (staging / "m.json").write_text("{}")
-    assert lake.read_bytes("releases/arxiv/2024-01/m.json") == b"{}"
+    assert lake.published_folder("releases/arxiv/2024-01").cat_file("m.json") == b"{}"
 
 
 def test_a_misspelt_key_fails_the_write_with_the_table_and_the_key(lake: Lake):

@@ -37,6 +37,8 @@ def test_a_bad_value_names_the_variable_and_where_it_came_from(tmp_path: Path):
         load_settings({"S1MM_SAMPLE_PAPERS": "many"})
     with pytest.raises(SettingsError, match=r"S1MM_LICENSE_POLICY \(from environment\): .*unknown licence policy"):
         load_settings({"S1MM_LICENSE_POLICY": "cc-by-maybe"})
+    with pytest.raises(SettingsError, match=r"S1MM_SCORING_PRECISION \(from environment\): .*one of auto, float32"):
+        load_settings({"S1MM_SCORING_PRECISION": "half"})
     config = tmp_path / "s1mm.toml"
     config.write_text("[captioner]\nvllm_concurency = 8\n")  # misspelt
     with pytest.raises(SettingsError, match="has no setting.*vllm_concurency"):
@@ -168,3 +170,12 @@ def test_exported_settings_do_not_reach_the_test_suite(tmp_path: Path):
 
 def test_the_default_settings_need_no_environment():
     assert Settings().captioner.caption_backend == "context" and Settings().sources.source_backend == "sample"
+
+
+def test_the_lake_endpoint_reaches_an_s3_lake_and_is_refused_for_a_lake_elsewhere():
+    settings = load_settings({"S1MM_LAKE": "s3://bucket/s1mm", "S1MM_LAKE_ENDPOINT_URL": "http://127.0.0.1:9000"})
+    options = settings.storage.storage_options()
+    assert options["endpoint_url"] == "http://127.0.0.1:9000" and options["use_listings_cache"] is False
+    local = load_settings({"S1MM_LAKE": "/data/lake", "S1MM_LAKE_ENDPOINT_URL": "http://127.0.0.1:9000"})
+    with pytest.raises(SettingsError, match="S1MM_LAKE_ENDPOINT_URL: for an s3:// lake only"):
+        local.storage.storage_options()

@@ -40,13 +40,6 @@ def http_server() -> Iterator[FixtureHttpServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
-    server = S3Server().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def bucket_suffix() -> str:
     """Buckets are per test (the S3 server is per session): a suffix keeps their names apart."""

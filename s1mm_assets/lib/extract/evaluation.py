@@ -10,6 +10,12 @@
   plain regular expressions) comes out with a decodable image and the right caption, or is in quarantine with
   a reason; where the tree ships its compiled PDF, the caption is checked against the PDF's caption.
 - Odd bundles (`latex-arxiv-filemanager`): every bundle processes without an unhandled exception.
+- PDF development sets for the extractor's rules, each split into a half to tune on and a half to report
+  (`split_halves`, fixed by a hash of each paper's name): the PMC pairs above; PDFs of the LaTeX trees that ship
+  their compiled PDF, against the figures the LaTeX extractor finds; `pdf-deepfigures`, whose annotation also
+  gives each figure's box (box overlap, IoU); and the corpus PDFs without any figure truth, whose figure numbers
+  and pages were annotated by hand (`bench/data/pdf_figure_pages.json`): there a figure is right when its
+  number and page are, and figures made of text alone count neither way.
 
 Normalisation for caption comparison: Unicode compatibility forms (NFKC), lower case, one kind of dash and
 quote, no whitespace at all (line breaks, hyphenation spaces and JATS title/paragraph joins differ between a
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 import io
 import json
 import posixpath
@@ -60,8 +67,9 @@ def figure_number(label: str | None) -> str | None:
 class PairCounts:
     predicted: int = 0
     truth: int = 0
-    correct: int = 0  # right number and that figure's caption
-    caption_exact: int = 0  # correct pairs whose caption equals the truth after normalisation
+    correct: int = 0  # right number and that figure's caption (or page, where the truth has no captions)
+    captions_compared: int = 0  # correct pairs whose caption the truth gives
+    caption_exact: int = 0  # of those, captions equal to the truth after normalisation
 
     def add(self, other: PairCounts) -> None:
         for field in dataclasses.fields(self):
@@ -77,13 +85,14 @@ class PairCounts:
 
     @property
     def caption_match(self) -> float | None:
-        return self.caption_exact / self.correct if self.correct else None
+        return self.caption_exact / self.captions_compared if self.captions_compared else None
 
     def summary(self) -> dict:
         return {
             "predicted": self.predicted,
             "truth": self.truth,
             "correct": self.correct,
+            "captions_compared": self.captions_compared,
             "caption_exact": self.caption_exact,
             "precision": self.precision,
             "recall": self.recall,
@@ -107,6 +116,7 @@ def score_pairs(predicted: list[tuple[str | None, str]], truth: dict[str, str]) 
             continue
         used.add(number)
         counts.correct += 1
+        counts.captions_compared += 1
         if normalise_caption(caption) == normalise_caption(expected):
             counts.caption_exact += 1
         else:
@@ -162,14 +172,18 @@ class PaperResult:
     citations_wanted: int = 0
     seconds: float = 0.0
     pages: int = 0
+    ious: list[float] = dataclasses.field(default_factory=list)  # box overlap of each correct pair, where known
 
 
 def pmc_truth(folder: Path) -> dict[str, dict]:
     """{article: {number: figure}} for the figures a reader sees numbered in the PDF (a graphical abstract
-    without label or caption is not one)."""
+    without label or caption is not one). Articles whose JATS holds only the metadata (no `<body>`) are left
+    out: their figures are unknown, not absent."""
     ground_truth = json.loads((folder / "figures_gt_from_jats.json").read_text())
     truth: dict[str, dict] = {}
     for article, entry in sorted(ground_truth.items()):
+        if not _has_body(folder / article / "fulltext.xml"):
+            continue
         figures = {}
         for figure in entry["figures"]:
             number = figure_number(figure.get("label"))
@@ -177,6 +191,10 @@ def pmc_truth(folder: Path) -> dict[str, dict]:
                 figures[number] = figure
         truth[article] = figures
     return truth
+
+
+def _has_body(jats: Path) -> bool:
+    return not jats.exists() or b"<body" in jats.read_bytes()
 
 
 def evaluate_pdf_against_jats(folder: Path, dpi: int = 150) -> list[PaperResult]:
@@ -399,6 +417,129 @@ def evaluate_bundles(folder: Path, dpi: int = 150) -> list[BundleResult]:
         results.append(
             BundleResult(str(path.relative_to(folder)), extraction.extractor, len(extraction.figures), problems, None)
         )
+    return results
+
+
+# --- PDF development sets, each split into a half to tune on and a half to report -------------------------------
+
+_LABEL_PREFIX = re.compile(r"^\s*(?:figure|fig\.?)\s*-?\s*S?\d+(?:\.\d+)*\s*[.:|\u2014\u2013-]?\s*", re.IGNORECASE)
+
+
+def split_halves(names: Iterable[str]) -> dict[str, str]:
+    """Each paper's half, "tune" or "report": the names ranked by their SHA-256, the first half (rounded down)
+    to tune the rules on. Fixed by the names alone, so anyone re-running it gets the same halves; a set of one
+    paper is reported, never tuned on."""
+    ranked = sorted(set(names), key=lambda name: hashlib.sha256(name.encode()).hexdigest())
+    tune = set(ranked[: len(ranked) // 2])
+    return {name: "tune" if name in tune else "report" for name in ranked}
+
+
+def score_figure_pages(
+    predicted: list[tuple[str | None, int | None]], figures: dict[str, int], text_only: Iterable[str] = ()
+) -> tuple[PairCounts, list[str]]:
+    """(number, page) predictions against {number: page}; figures made of text alone count neither way."""
+    ignored = set(text_only)
+    predicted = [(number, page) for number, page in predicted if number not in ignored]
+    counts = PairCounts(predicted=len(predicted), truth=len(figures))
+    notes, used = [], set()
+    for number, page in predicted:
+        if number not in figures or number in used:
+            notes.append(f"extra figure {number} on page {page}")
+        elif figures[number] != page:
+            notes.append(f"figure {number} on page {page}, not {figures[number]}")
+        else:
+            used.add(number)
+            counts.correct += 1
+    notes += [f"missed figure {number} (page {page})" for number, page in figures.items() if number not in used]
+    return counts, notes
+
+
+def evaluate_pdf_against_figure_pages(corpus: Path, annotations: Path, dpi: int = 150) -> list[PaperResult]:
+    """The corpus PDFs whose figure numbers and pages are annotated in `annotations` (those present)."""
+    results = []
+    for name, entry in sorted(json.loads(annotations.read_text())["papers"].items()):
+        path = corpus / name
+        if not path.exists():
+            continue
+        content = path.read_bytes()
+        extraction = extract_files(BundleFiles({path.name: content}), "pdf", dpi=dpi)
+        figures = {number: int(page) for number, page in entry["figures"].items()}
+        counts, notes = score_figure_pages(
+            [(figure.number, figure.page) for figure in extraction.figures], figures, entry["text_only"]
+        )
+        results.append(PaperResult(name, counts, notes, pages=_page_count(content)))
+    return results
+
+
+def evaluate_pdf_against_boxes(folder: Path, dpi: int = 150) -> list[PaperResult]:
+    """PDFs with a DeepFigures result beside them (`<name>.pdf` and `*<name>.pdf-result.json`): figure number,
+    caption and box; the overlap (IoU) of each correct pair's box with the annotated one."""
+    results = []
+    for pdf in sorted(folder.glob("*.pdf")):
+        annotation = next(iter(sorted(folder.glob(f"*{pdf.name}-result.json"))), None)
+        if annotation is None:
+            continue
+        annotated = json.loads(annotation.read_text())
+        scale = 72 / annotated["dpi"]
+        truth = {
+            figure["name"]: figure
+            for figure in annotated["figures"]
+            if figure["figure_type"] == "Figure" and figure.get("caption_text")
+        }
+        captions = {number: _LABEL_PREFIX.sub("", figure["caption_text"]) for number, figure in truth.items()}
+        content = pdf.read_bytes()
+        extraction = extract_files(BundleFiles({pdf.name: content}), "pdf", dpi=dpi)
+        counts, notes = score_pairs([(figure.number, figure.caption) for figure in extraction.figures], captions)
+        result = PaperResult(pdf.name, counts, notes, pages=_page_count(content))
+        matched: set[str] = set()
+        for figure in extraction.figures:
+            number = figure.number or ""
+            if (
+                number not in truth
+                or number in matched
+                or similarity(figure.caption, captions[number]) < PAIR_SIMILARITY
+            ):
+                continue
+            matched.add(number)
+            expected = truth[number]
+            corner = expected["figure_boundary"]
+            box = (corner["x1"] * scale, corner["y1"] * scale, corner["x2"] * scale, corner["y2"] * scale)
+            # DeepFigures counts pages from 0.
+            on_page = figure.page == expected["page"] + 1 and figure.bbox is not None
+            result.ious.append(box_iou(figure.bbox, box) if on_page else 0.0)
+        results.append(result)
+    return results
+
+
+def box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def evaluate_pdf_against_latex(corpus: Path, dpi: int = 150) -> list[PaperResult]:
+    """The compiled PDFs of the LaTeX trees, against the figures the LaTeX extractor finds in the source: the
+    way arXiv papers are scored. Only trees whose every captioned figure environment is extracted (so that
+    the truth is complete) take part."""
+    from s1mm_assets.lib.extract.latex import find_main_file
+
+    results = []
+    for name, folder, compiled_pdf in latex_units(corpus):
+        if compiled_pdf is None:
+            continue
+        bundle = read_folder(folder)
+        main_name = find_main_file(bundle)
+        latex = extract_files(bundle, "latex", dpi=dpi)
+        truth = {figure.number: figure.caption for figure in latex.figures if figure.number}
+        if not main_name or len(truth) != count_figure_environments(bundle, main_name):
+            continue
+        content = compiled_pdf.read_bytes()
+        extraction = extract_files(BundleFiles({compiled_pdf.name: content}), "pdf", dpi=dpi)
+        counts, notes = score_pairs([(figure.number, figure.caption) for figure in extraction.figures], truth)
+        results.append(PaperResult(name, counts, notes, pages=_page_count(content)))
     return results
 
 

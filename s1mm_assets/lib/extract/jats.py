@@ -1,14 +1,17 @@
 """Figures, captions and citing paragraphs from JATS XML packages (bioRxiv/medRxiv MECA, PMC, a bare XML).
 
-Each `<fig>` gives a figure: its `<label>`, its `<caption>` (title and paragraphs), its `<graphic xlink:href>`
-resolved to a file in the package (PMC leaves the extension off). A `<fig-group>` is one figure whose member
-figures are its panels, kept as sub-figures with their own captions; a `<fig>` with several graphics is
-composed from them. Figures inside `<supplementary-material>`, a supplementary section, or labelled
-"Supplementary"/"Figure S1"/"Extended Data" are flagged as supplementary. Citing paragraphs are the body
-paragraphs holding an `<xref ref-type="fig">` to the figure (or to one of its panels).
+Each `<fig>` gives a figure: its `<label>`, its `<caption>` (title and paragraphs; failing that, the `<statement>`
+or paragraphs it holds), its `<graphic xlink:href>` resolved to a file in the package (PMC leaves the extension
+off). A `<fig-group>` is one figure whose member figures are its panels, kept as sub-figures with their own
+captions; a `<fig>` with several graphics is composed from them. Figures inside `<supplementary-material>`, a
+supplementary section, or labelled "Supplementary"/"Figure S1"/"Extended Data" are flagged as supplementary.
+Citing paragraphs are the body paragraphs holding an `<xref ref-type="fig">` to the figure (or to one of its
+panels).
 
-When the package ships the article's PDF but not a figure's graphic file (a PMC article fetched as XML + PDF),
-the figure's image is the same-numbered figure rendered from that PDF, with a warning saying so.
+When the package ships the article's PDF but not a figure's graphic files (a PMC article fetched as XML + PDF),
+the figure's image is the same-numbered figure rendered from that PDF, with a warning saying so: once for the
+whole figure, whatever number of graphics or panels it has, and only for figures labelled as figures (the PDF's
+Figure 1 is not the XML's Scheme 1).
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ _FLOATS_INSIDE_TEXT = ("fig", "fig-group", "table-wrap", "table-wrap-group", "su
 # Elements that end a line when rendered; their text must not run into the next element's.
 _BLOCKS = ("title", "p", "label", "list-item", "sec", "caption", "def-item", "term")
 _FROM_PDF = "image rendered from the PDF in the package"
+# Labels of the figures the PDF extractor finds ("Figure 3", "Fig. S1", "Extended Data Fig. 2", or a bare number):
+# a "Scheme 1" or "Chart 1" must not take the PDF's Figure 1.
+_FIGURE_LABEL = re.compile(
+    r"^\s*((supplementary|supplemental|suppl\.|extended\s+data)\s+)?(fig(ure)?\b|fig\.|\(?S?\d)", re.I
+)
 _SUPPLEMENTARY_LABEL = re.compile(
     r"^\s*(supplementary|supplemental|suppl\.|extended\s+data|figure\s+s\d|fig\.?\s*s\d)", re.I
 )
@@ -135,13 +143,16 @@ def _extract_figure(
     key = fig_id or f"figure-{ordinal}"
     label = text_of(element.find("label"))
     caption = text_of(element.find("caption"))
+    if not caption:
+        # Some publishers put the legend of a figure without <caption> in a <statement> or a bare <p>.
+        caption = " ".join(text_of(child) for child in element if child.tag in ("statement", "p")).strip()
     panels = [panel for panel in element.findall("fig")] if element.tag == "fig-group" else []
     if not caption and len(panels) == 1:
         caption = text_of(panels[0].find("caption"))
     if not caption:
         extraction.problems.append(FigureProblem(key, "no_caption", "<fig> without caption text"))
         return None
-    number_match = re.search(r"(\d+[A-Za-z]?)", label)
+    number_match = re.search(r"((?:[A-Z]\.?)?\d+(?:\.\d+)*[A-Za-z]?)", label)
     supplementary = _is_supplementary(element, label)
     number = None
     if number_match:
@@ -152,17 +163,35 @@ def _extract_figure(
         extraction.problems.append(FigureProblem(key, "no_graphics", "<fig> without <graphic xlink:href>"))
         return None
     warnings: list[str] = []
-    loaded = []
-    for href in hrefs:
-        image = images.load(href, key, number, extraction, warnings)
-        if image is None:
+    names = [images.resolve(href) for href in hrefs]
+    missing = [href for href, name in zip(hrefs, names, strict=True) if name is None]
+    page, bbox = None, None
+    if missing:
+        # The PDF's figure shows the whole figure, every panel of it: it stands in once for all its graphics.
+        from_pdf = images.from_pdf(number) if _FIGURE_LABEL.match(label) else None
+        if from_pdf is None:
+            extraction.problems.append(
+                FigureProblem(key, "missing_file", f"graphic '{missing[0]}' is not in the package")
+            )
             return None
-        loaded.append(image)
+        named = ", ".join(f"'{href}'" for href in missing)
+        warnings.append(
+            f"{_FROM_PDF}: graphic {named} is not in it"
+            if len(missing) == 1
+            else f"{_FROM_PDF}: graphics {named} are not in it"
+        )
+        loaded = [from_pdf.image]
+        page, bbox = from_pdf.page, from_pdf.bbox
+    else:
+        loaded = []
+        for name in names:
+            image = images.load(name, key, extraction)
+            if image is None:
+                return None
+            loaded.append(image)
     subfigures = [
         SubFigure(label=text_of(panel.find("label")), caption=text_of(panel.find("caption"))) for panel in panels
     ]
-    from_pdf = any(warning.startswith(_FROM_PDF) for warning in warnings)
-    page, bbox = images.pdf_location(number) if from_pdf else (None, None)
     if len(loaded) > 1:
         warnings.append(f"composed from {len(loaded)} graphics")
     return ExtractedFigure(
@@ -201,34 +230,23 @@ def _ancestor(element: etree._Element, tag: str) -> etree._Element | None:
 
 
 class _ImageSource:
-    """Graphics from the package's files, or from the package's PDF when the file is not there."""
+    """Graphics from the package's files, or the same-numbered figure of the package's PDF."""
 
     def __init__(self, bundle: BundleFiles, folder: str, dpi: int):
         self.bundle, self.folder, self.dpi = bundle, folder, dpi
         self._pdf_figures: dict[str, ExtractedFigure] | None = None
 
-    def load(
-        self, href: str, key: str, number: str | None, extraction: Extraction, warnings: list[str]
-    ) -> FigureImage | None:
-        name = _resolve_graphic(self.bundle, self.folder, href)
-        if name is None:
-            from_pdf = self._from_pdf(number)
-            if from_pdf is not None:
-                warnings.append(f"{_FROM_PDF}: graphic '{href}' is not in it")
-                return from_pdf.image
-            extraction.problems.append(FigureProblem(key, "missing_file", f"graphic '{href}' is not in the package"))
-            return None
+    def resolve(self, href: str) -> str | None:
+        return _resolve_graphic(self.bundle, self.folder, href)
+
+    def load(self, name: str, key: str, extraction: Extraction) -> FigureImage | None:
         try:
             return figure_image_from_file(name, self.bundle.files[name], dpi=self.dpi)
         except UnusableImage as error:
             extraction.problems.append(FigureProblem(key, "unusable_image", f"{name}: {error}"))
             return None
 
-    def pdf_location(self, number: str | None) -> tuple[int | None, tuple | None]:
-        figure = self._from_pdf(number)
-        return (figure.page, figure.bbox) if figure else (None, None)
-
-    def _from_pdf(self, number: str | None) -> ExtractedFigure | None:
+    def from_pdf(self, number: str | None) -> ExtractedFigure | None:
         if number is None or not self.bundle.names_with_suffix(".pdf"):
             return None
         if self._pdf_figures is None:

@@ -2,15 +2,18 @@
 
 Each page is read once (`pdf_layout`); captions are found by their labels (`pdf_captions`); each caption's
 figure is the cluster of images, vector drawings and plot text next to it in its column (`pdf_regions`),
-rendered at the requested resolution. When a figure number has several candidate captions (a caption and a
-paragraph that opens with "Figure 3 ..."), the one with a figure beside it and the strongest caption evidence
-wins. Body paragraphs, read in column order and joined across column and page breaks, that mention "Fig. N"
-become the figure's citing paragraphs; text inside figures and running heads never does.
+rendered at the requested resolution (`Page.render`, the one place a page region becomes pixels). When a figure
+number has several candidate captions (a caption and a paragraph that opens with "Figure 3 ..."), the one with
+a figure beside it and the strongest caption evidence wins; a figure that carries only its label takes the
+caption set on the facing page. Two captions never share a figure. Body paragraphs, read in column order and
+joined across column and page breaks, that mention "Fig. N" become the figure's citing paragraphs; text inside
+figures and running heads never does.
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import io
 import re
 
@@ -35,6 +38,7 @@ from s1mm_assets.lib.extract.pdf_regions import (
     Region,
     candidate_regions,
     choose_region,
+    distance,
     find_columns,
     page_elements,
 )
@@ -144,7 +148,7 @@ def _intersection(a: Box, b: Box) -> Box:
 
 
 def _choose_figures(
-    pages: list[Page], vocabulary: Vocabulary, body_size: float, columns: Columns, extraction: Extraction
+    pages: list[Page], vocabulary: Vocabulary, body_size: float, columns: list[Columns], extraction: Extraction
 ) -> list[tuple[Caption, Region]]:
     """One caption and region per figure number, in page order."""
     found: list[tuple[Caption, list[Region]]] = []
@@ -152,38 +156,106 @@ def _choose_figures(
         captions = find_captions(page, vocabulary, body_size)
         if not any(caption.kind == "figure" for caption in captions):
             continue
-        elements = page_elements(page, captions, body_size, columns)
+        elements = page_elements(page, captions, body_size, columns[page.index])
         for caption in captions:
             if caption.kind == "figure":
-                found.append((caption, candidate_regions(caption, elements, columns, body_size)))
-    # The side a document puts figures on, learnt from the captions with a figure on one side only.
+                others = [other.box for other in captions if other is not caption]
+                found.append((caption, candidate_regions(caption, elements, columns[page.index], body_size, others)))
+    # The side a document puts figures on, learnt from the captions with a figure on one side only; on a tie,
+    # above the caption, as most publishers set them.
     sides = collections.Counter(regions[0].side for _, regions in found if len(regions) == 1)
-    prefer = sides.most_common(1)[0][0] if sides else None
+    prefer = max(sides, key=lambda side: (sides[side], side == "above")) if sides else None
 
-    by_number: dict[str, list[tuple[Caption, Region | None]]] = {}
+    by_number: dict[str, list[tuple[Caption, list[Region], Region | None]]] = {}
     for caption, regions in found:
-        by_number.setdefault(caption.number, []).append((caption, choose_region(regions, caption, prefer)))
-    chosen = []
-    for number, candidates in by_number.items():
-        with_region = [(caption, region) for caption, region in candidates if region is not None]
+        by_number.setdefault(caption.number, []).append((caption, regions, choose_region(regions, caption, prefer)))
+    chosen: list[tuple[Caption, list[Region], Region | None]] = []
+    for candidates in by_number.values():
+        with_region = [candidate for candidate in candidates if candidate[2] is not None]
         if with_region:
-            chosen.append(max(with_region, key=lambda item: (item[0].score, -item[0].page)))
+            best_with_region = max(with_region, key=lambda item: (item[0].score, -item[0].page))
+            chosen.append(_with_facing_text(best_with_region, candidates))
             continue
         best = max(candidates, key=lambda item: item[0].score)[0]
         if best.score >= 2:
-            extraction.problems.append(
-                FigureProblem(
-                    f"figure-{number}",
-                    "no_figure_region",
-                    f"page {best.page + 1}: caption without images or drawings beside it",
-                )
-            )
-    chosen.sort(key=lambda item: (item[0].page, item[0].box[1]))
+            _no_region(extraction, best)
+    figures = []
+    for caption, _, region in _apart(chosen, prefer):
+        if region is None:
+            _no_region(extraction, caption)
+        else:
+            figures.append((caption, region))
+    figures.sort(key=lambda item: (item[0].page, item[0].box[1]))
+    return figures
+
+
+def _with_facing_text(
+    chosen: tuple[Caption, list[Region], Region | None], candidates: list[tuple[Caption, list[Region], Region | None]]
+) -> tuple[Caption, list[Region], Region | None]:
+    """A full-page figure carries only its label ("Fig. 1") and its caption is set on the facing page, with no
+    figure beside it: the figure takes that caption's text."""
+    caption, regions, region = chosen
+    if len(caption.text.split()) >= 3:
+        return chosen
+    facing = [
+        other
+        for other, _, other_region in candidates
+        if other_region is None
+        and abs(other.page - caption.page) == 1
+        and other.score >= 2
+        and len(other.text) > len(caption.text)
+    ]
+    if not facing:
+        return chosen
+    return dataclasses.replace(caption, text=max(facing, key=lambda other: other.score).text), regions, region
+
+
+def _no_region(extraction: Extraction, caption: Caption) -> None:
+    extraction.problems.append(
+        FigureProblem(
+            f"figure-{caption.number}",
+            "no_figure_region",
+            f"page {caption.page + 1}: caption without images or drawings beside it",
+        )
+    )
+
+
+def _apart(
+    chosen: list[tuple[Caption, list[Region], Region | None]], prefer: str | None
+) -> list[tuple[Caption, list[Region], Region | None]]:
+    """Two captions never share a figure. Where their regions overlap, each keeps the part in its own column
+    (the widening took in its neighbour); failing that, the likelier caption keeps the region (a caption
+    rather than a sentence, on the document's side, nearer) and the other takes its figure on its other side,
+    or none."""
+    chosen = list(chosen)
+    for first in range(len(chosen)):
+        for second in range(first + 1, len(chosen)):
+            (caption_a, regions_a, a), (caption_b, regions_b, b) = chosen[first], chosen[second]
+            if a is None or b is None or caption_a.page != caption_b.page or not _overlapping(a.box, b.box):
+                continue
+            if a.in_column or b.in_column:
+                narrow_a, narrow_b = a.in_column or a, b.in_column or b
+                if not _overlapping(narrow_a.box, narrow_b.box):
+                    chosen[first], chosen[second] = (caption_a, regions_a, narrow_a), (caption_b, regions_b, narrow_b)
+                    continue
+            rank_a = (caption_a.score, a.side == prefer, -distance(a, caption_a))
+            rank_b = (caption_b.score, b.side == prefer, -distance(b, caption_b))
+            keep, lose = (first, second) if rank_a >= rank_b else (second, first)
+            kept = chosen[keep][2]
+            caption, regions, lost = chosen[lose]
+            others = [region for region in regions if region is not lost and not _overlapping(region.box, kept.box)]
+            chosen[lose] = (caption, regions, others[0] if others else None)
     return chosen
 
 
+def _overlapping(a: Box, b: Box) -> bool:
+    """More than a fifth of the smaller box lies in the other."""
+    shared = area(_intersection(a, b))
+    return shared > 0.2 * min(area(a), area(b))
+
+
 def _citing_paragraphs(
-    pages: list[Page], chosen: list[tuple[Caption, Region]], vocabulary: Vocabulary, columns: Columns
+    pages: list[Page], chosen: list[tuple[Caption, Region]], vocabulary: Vocabulary, columns: list[Columns]
 ) -> dict[str, list[str]]:
     citing: dict[str, list[str]] = {}
     numbers = {caption.number for caption, _ in chosen}
@@ -197,7 +269,7 @@ def _citing_paragraphs(
 
 
 def _body_paragraphs(
-    pages: list[Page], chosen: list[tuple[Caption, Region]], vocabulary: Vocabulary, columns: Columns
+    pages: list[Page], chosen: list[tuple[Caption, Region]], vocabulary: Vocabulary, columns: list[Columns]
 ) -> list[str]:
     """Text blocks outside figures, captions and running heads, in reading order, joined across column and
     page breaks; only paragraphs that could name a figure are put together as text."""
@@ -205,7 +277,7 @@ def _body_paragraphs(
     for page in pages:
         regions = [region.box for caption, region in chosen if caption.page == page.index]
         regions += [caption.box for caption, _ in chosen if caption.page == page.index]
-        for index in _reading_order(page, columns):
+        for index in _reading_order(page, columns[page.index]):
             block = page.blocks[index]
             if index in page.edge_blocks or block.words < 4:
                 continue
@@ -227,26 +299,26 @@ def _reading_order(page: Page, columns: Columns) -> list[int]:
     """Block indices column by column between the blocks that span the columns."""
     if len(columns.ranges) < 2:
         return sorted(range(len(page.blocks)), key=lambda index: (page.blocks[index].box[1], page.blocks[index].box[0]))
-    middle = (columns.ranges[0][1] + columns.ranges[1][0]) / 2
+    # Each column reaches to the middle of the gutters beside it.
+    bounds = [-float("inf")]
+    bounds += [(left[1] + right[0]) / 2 for left, right in zip(columns.ranges, columns.ranges[1:], strict=False)]
+    bounds += [float("inf")]
     order: list[int] = []
-    left: list[int] = []
-    right: list[int] = []
+    held: list[list[int]] = [[] for _ in columns.ranges]
 
     def flush() -> None:
-        order.extend(sorted(left, key=lambda index: page.blocks[index].box[1]))
-        order.extend(sorted(right, key=lambda index: page.blocks[index].box[1]))
-        left.clear()
-        right.clear()
+        for column in held:
+            order.extend(sorted(column, key=lambda index: page.blocks[index].box[1]))
+            column.clear()
 
     for index in sorted(range(len(page.blocks)), key=lambda index: page.blocks[index].box[1]):
         box: Box = page.blocks[index].box
-        if box[2] <= middle + 4:
-            left.append(index)
-        elif box[0] >= middle - 4:
-            right.append(index)
-        else:
+        column = next((n for n in range(len(held)) if bounds[n] - 4 <= box[0] <= box[2] <= bounds[n + 1] + 4), None)
+        if column is None:
             flush()
             order.append(index)
+        else:
+            held[column].append(index)
     flush()
     return order
 

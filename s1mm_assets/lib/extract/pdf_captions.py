@@ -1,4 +1,5 @@
-"""Captions in a PDF: lines that open with "Figure 3.", "Fig. 3:", "FIGURE 3", "Supplementary Figure S1", ...
+"""Captions in a PDF: lines that open with "Figure 3.", "Fig. 3:", "FIGURE 3 |", "Figure-3:", "Supplementary Figure
+S1", ...
 
 Body text opens sentences the same way ("Figure 3 shows ..."), so each candidate carries the evidence that
 it is a caption: punctuation after the number, a label set apart in bold or another font, caption-sized
@@ -10,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from s1mm_assets.lib.extract.pdf_layout import Block, Box, Line, Page, overlap_x, union
+from s1mm_assets.lib.extract.pdf_layout import Block, Box, Line, Page, overlap_x, overlap_y, union
 from s1mm_assets.lib.extract.pdf_text import Vocabulary, join_lines
 
 CAPTION_LABEL = re.compile(
     r"^\s*(?P<prefix>(?:Supplementary|Supplemental|Suppl\.|Supporting\s+Information|Extended\s+Data)\s+)?"
-    r"(?P<kind>Figure|Fig\.|Fig|FIGURE|FIG\.|FIG|Table|TABLE)\s*"
-    r"(?P<number>S?\d+(?:\.\d+)*)"
+    r"(?P<kind>Figure|Fig\.|Fig|FIGURE|FIG\.|FIG|Table|TABLE)\s*(?:[-\u2010\u2011\u2013]\s*)?"
+    # "3", "S1", "2.1", in an appendix "A1" or "A.1"; IEEE numbers tables "TABLE IV", alone or before a colon
+    r"(?P<number>(?:[A-Z]\.?)?\d+(?:\.\d+)*|[IVX]+(?=\s*(?:$|[.:])))"
     r"(?P<delimiter>\s*[.:|\u2014\u2013-]+\s*|\s+|$)"
 )
 # Verbs that follow "Figure 3" in running text, never in a caption.
@@ -25,6 +27,9 @@ _MENTION_VERBS = re.compile(
     r"lists?|plots?|demonstrates?|indicates?|reveals?|highlights?|and|in|is|was|also|further)\b",
     re.IGNORECASE,
 )
+
+_NOTES = re.compile(r"^\s*(Abbreviations?|Notes?|Keys?|Sources?)\s*:", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?)\]]\s*$")
 
 
 def may_open_figure_caption(text: str) -> bool:
@@ -58,31 +63,59 @@ def find_captions(page: Page, vocabulary: Vocabulary, body_size: float) -> list[
     for block_index, block in enumerate(page.blocks):
         if block_index in page.edge_blocks:
             continue
-        for line_index, line in enumerate(block.lines):
-            match = CAPTION_LABEL.match(line.text)
-            if match is None:
-                continue
-            styled = _label_styled(line, match.end("number"))
-            if line_index > 0 and not styled:
-                continue  # a label mid-block is a caption only when set apart; otherwise it is running text
-            caption = _caption_from(page, block_index, line_index, match, styled, vocabulary, body_size)
+        starts = _label_lines(block)
+        for position, (_, match, styled) in enumerate(starts):
+            lines = _caption_lines(block, [start[0] for start in starts], position)
+            caption = _caption_from(page, block_index, lines, match, styled, vocabulary, body_size)
             if caption is not None:
                 captions.append(caption)
-            break
     return captions
+
+
+def _label_lines(block: Block) -> list[tuple[int, re.Match, bool]]:
+    """The lines of a block that may open a caption: its first line, or a later one whose label is styled or
+    that is set apart from the line before it (a label in mid-paragraph is running text)."""
+    starts = []
+    for line_index, line in enumerate(block.lines):
+        match = CAPTION_LABEL.match(line.text)
+        if match is None:
+            continue
+        styled = _label_styled(line, match.end("number"))
+        if line_index == 0 or styled or _set_apart(block.lines[line_index - 1], line):
+            starts.append((line_index, match, styled))
+    return starts
+
+
+def _caption_lines(block: Block, starts: list[int], position: int) -> list[Line]:
+    """The block's lines that belong to the caption opened at `starts[position]`: up to the next caption below
+    it, and, where captions sit side by side on one row (each under its own figure), only those in its own
+    stretch of the width."""
+    first = block.lines[starts[position]]
+    beside = [block.lines[index].box[0] for index in starts if overlap_y(block.lines[index].box, first.box) > 0]
+    right = min((x for x in beside if x > first.box[0] + 1), default=float("inf"))
+    left = first.box[0] - 2 if any(x < first.box[0] - 1 for x in beside) else -float("inf")
+    lines = []
+    for index in range(starts[position], len(block.lines)):
+        line = block.lines[index]
+        if not left <= line.box[0] < right - 2:
+            continue  # a neighbouring caption's
+        if index in starts and index != starts[position]:
+            break
+        lines.append(line)
+    return _paragraph(lines)
 
 
 def _caption_from(
     page: Page,
     block_index: int,
-    line_index: int,
+    own: list[Line],
     match: re.Match,
     styled: bool,
     vocabulary: Vocabulary,
     body_size: float,
 ) -> Caption | None:
     block = page.blocks[block_index]
-    lines = block.lines[line_index:]
+    lines = own
     delimiter = match.group("delimiter").strip()
     remainder = lines[0].text[match.end() :].strip()
     if not delimiter and not styled and remainder and (remainder[0].islower() or _MENTION_VERBS.match(remainder)):
@@ -94,8 +127,9 @@ def _caption_from(
         if follower is not None:
             blocks.append(follower)
             lines = lines + page.blocks[follower].lines
-    blocks += _continuation_blocks(page, blocks[-1], lines)
-    lines = block.lines[line_index:] + [line for index in blocks[1:] for line in page.blocks[index].lines]
+    if own[-1] is block.lines[-1]:  # the caption runs to the end of its block, maybe beyond it
+        blocks += _continuation_blocks(page, blocks[-1], lines)
+    lines = _before_notes(own + [line for index in blocks[1:] for line in page.blocks[index].lines])
     text = join_lines([line.text for line in lines], vocabulary)
     label = CAPTION_LABEL.match(text)
     caption_text = text[label.end() :].strip() if label else text
@@ -119,6 +153,35 @@ def _caption_from(
         blocks=blocks,
         score=score,
     )
+
+
+def _set_apart(previous: Line, line: Line) -> bool:
+    """A line that does not continue the one above it in the same block: another size of type, or a blank
+    line's gap between them (MuPDF puts a figure's last row of labels and its caption in one block)."""
+    height = line.box[3] - line.box[1]
+    beside = overlap_y(previous.box, line.box) > 0.5 * height and line.box[0] > previous.box[2]
+    return beside or abs(previous.size - line.size) >= 1.0 or line.box[1] - previous.box[3] > 0.8 * height
+
+
+def _paragraph(lines: list[Line]) -> list[Line]:
+    """The lines up to the first that is set apart from the one before it by a blank line's gap: a caption is one
+    paragraph, whatever else MuPDF grouped with it."""
+    for index in range(1, len(lines)):
+        previous, line = lines[index - 1], lines[index]
+        if line.box[1] - previous.box[3] > previous.box[3] - previous.box[1]:
+            return lines[:index]
+    return lines
+
+
+def _before_notes(lines: list[Line]) -> list[Line]:
+    """The caption without the notes some publishers set after it, each line under a bold heading of its own
+    ("Abbreviations:", "Notes:"): the article's XML keeps those apart from the caption too."""
+    for index in range(1, len(lines)):
+        if _NOTES.match(lines[index].text) and _SENTENCE_END.search(lines[index - 1].text.rstrip()):
+            spans = [span for span in lines[index].spans if span.text.strip()]
+            if spans and spans[0].bold:
+                return lines[:index]
+    return lines
 
 
 def _label_styled(line: Line, label_end: int) -> bool:

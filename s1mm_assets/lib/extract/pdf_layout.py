@@ -4,8 +4,10 @@ The page's content stream is interpreted once into a display list; the text (wit
 alongside, MuPDF's `TEXT_COLLECT_VECTORS`) and the image positions are read from that list, and figure regions
 are later rendered from it too, so a page costs little more than extracting its text.
 
-Document-wide facts the figure finder needs live here as well: the body text size, and the running headers
-and footers (lines near the page edge that repeat from page to page), which are neither body text nor figure.
+Paths that draw nothing (white on the white page, or transparent) are left out; a page set sideways (its text
+running up or down) is read turned upright. Document-wide facts the figure finder needs live here as well: the
+body text size, and the running headers and footers (lines near the page edge that repeat from page to page at
+the same height), which are neither body text nor figure.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ Box = tuple[float, float, float, float]
 _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
 _IMAGE_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_IMAGES
 _BOLD = 16  # span flag
-_SPAN_FIELDS = operator.itemgetter("text", "size", "flags", "font")
+_WHITE = 0xFFFFFF
+_SPAN_FIELDS = operator.itemgetter("text", "size", "flags", "font", "bbox")
+_TURNED_PAGE_CHARACTERS = 40  # fewer characters running up or down a page: axis titles, not a page set sideways
+_APART = 3.0  # spans of one line further apart than this many ems are two pieces of text (two captions, cells)
 _EDGE_ZONE = 0.09
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _PAGE_NUMBER = re.compile(
@@ -47,16 +52,16 @@ class Line:
 
     __slots__ = ("box", "text", "size", "block", "_span_fields")
 
-    def __init__(self, box: Box, text: str, size: float, block: int, span_fields: list[tuple[str, float, int, str]]):
+    def __init__(self, box: Box, text: str, size: float, block: int, span_fields: list[tuple]):
         self.box = box
         self.text = text
         self.size = size  # the size most of the line's characters are set in
         self.block = block  # index of the block on its page
-        self._span_fields = span_fields  # text, size, flags, font of each span
+        self._span_fields = span_fields  # text, size, flags, font, box of each span
 
     @property
     def spans(self) -> list[Span]:
-        return [Span(text, size, bool(flags & _BOLD), font) for text, size, flags, font in self._span_fields]
+        return [Span(text, size, bool(flags & _BOLD), font) for text, size, flags, font, _ in self._span_fields]
 
 
 @dataclasses.dataclass
@@ -102,15 +107,15 @@ def read_page(page: pymupdf.Page, may_open_figure_caption: collections.abc.Calla
     what renders it (kept for later; on other pages it would only hold memory)."""
     display_list = page.get_displaylist()
     text = pymupdf.TextPage(display_list.get_textpage(flags=_TEXT_FLAGS)).extractDICT()
-    blocks: list[Block] = []
-    vectors: list[Box] = []
-    for raw in text["blocks"]:
-        if raw["type"] == 3:
-            vectors.append(tuple(raw["bbox"]))
-        elif raw["type"] == 0:
-            block = _read_block(raw, len(blocks))
-            if block is not None:
-                blocks.append(block)
+    turned: collections.Counter[int] = collections.Counter()
+    blocks, vectors = _read_blocks(text, turned)
+    upright = sum(len(line.text) for block in blocks for line in block.lines)
+    if turned and max(turned.values()) > max(2 * upright, _TURNED_PAGE_CHARACTERS):
+        # A page set sideways (a landscape figure or table): read it turned upright, the way a reader turns it.
+        page.set_rotation((page.rotation + turned.most_common(1)[0][0]) % 360)
+        display_list = page.get_displaylist()
+        text = pymupdf.TextPage(display_list.get_textpage(flags=_TEXT_FLAGS)).extractDICT()
+        blocks, vectors = _read_blocks(text, collections.Counter())
     holds_figure = any(may_open_figure_caption(line.text) for block in blocks for line in block.lines)
     images: list[Box | None] = []
     # Image positions bound figures and tell scanned pages (no text) apart: a second replay of the display list,
@@ -130,30 +135,63 @@ def read_page(page: pymupdf.Page, may_open_figure_caption: collections.abc.Calla
     )
 
 
-def _read_block(raw: dict, index: int) -> Block | None:
+def _read_blocks(text: dict, turned: collections.Counter[int]) -> tuple[list[Block], list[Box]]:
+    """The text blocks and the vector paths of a page's text dictionary; `turned` counts the characters of
+    the lines left out because they run up or down the page, by the rotation that would set them upright."""
+    blocks: list[Block] = []
+    vectors: list[Box] = []
+    for raw in text["blocks"]:
+        if raw["type"] == 3:
+            if raw["color"] != _WHITE and raw["alpha"]:  # white on the white page, or transparent: nothing drawn
+                vectors.append(tuple(raw["bbox"]))
+        elif raw["type"] == 0:
+            block = _read_block(raw, len(blocks), turned)
+            if block is not None:
+                blocks.append(block)
+    return blocks, vectors
+
+
+def _read_block(raw: dict, index: int, turned: collections.Counter[int]) -> Block | None:
     # The hot loop of reading a page (every line of the document passes here): plain loops, no helper calls.
     lines = []
     for raw_line in raw["lines"]:
         if abs(raw_line["dir"][1]) > 0.1:
-            continue  # rotated text: axis titles and margin stamps, never body text or a caption start
-        # What the spans are made of, kept small: the page's dictionary is let go once it is read.
-        kept = list(map(_SPAN_FIELDS, raw_line["spans"]))
-        text = "".join([span[0] for span in kept])
-        if not text.strip():
+            # Rotated text: axis titles and margin stamps, never body text or a caption start, unless the whole
+            # page is turned.
+            if abs(raw_line["dir"][1]) > 0.9:
+                turned[90 if raw_line["dir"][1] < 0 else 270] += sum(len(span["text"]) for span in raw_line["spans"])
             continue
-        if len(kept) == 1:
-            size = round(kept[0][1], 1)
-        else:
-            # Characters per size as printed, then per size rounded: a line has few distinct sizes, many spans.
-            exact: dict[float, int] = {}
-            for span_text, span_size, _, _ in kept:
-                exact[span_size] = exact.get(span_size, 0) + len(span_text.strip())
-            weights: dict[float, int] = {}
-            for span_size, characters in exact.items():
-                rounded = round(span_size, 1)
-                weights[rounded] = weights.get(rounded, 0) + characters
-            size = max(weights, key=weights.__getitem__)
-        lines.append(Line(tuple(raw_line["bbox"]), text, size, index, kept))
+        # What the spans are made of, kept small: the page's dictionary is let go once it is read.
+        spans = list(map(_SPAN_FIELDS, raw_line["spans"]))
+        box = tuple(raw_line["bbox"])
+        pieces = [spans]
+        if len(spans) > 1:
+            # MuPDF joins text on one baseline into one line even across a wide gap (two captions side by side).
+            pieces, start = [], 0
+            for at in range(1, len(spans)):
+                if spans[at][4][0] - spans[at - 1][4][2] > _APART * spans[at][1]:
+                    pieces.append(spans[start:at])
+                    start = at
+            pieces.append(spans[start:])
+        for kept in pieces:
+            text = "".join([span[0] for span in kept])
+            if not text.strip():
+                continue
+            if len(kept) == 1:
+                size = round(kept[0][1], 1)
+            else:
+                # Characters per size as printed, then per size rounded: a line has few distinct sizes, many spans.
+                exact: dict[float, int] = {}
+                for span in kept:
+                    exact[span[1]] = exact.get(span[1], 0) + len(span[0].strip())
+                weights: dict[float, int] = {}
+                for span_size, characters in exact.items():
+                    rounded = round(span_size, 1)
+                    weights[rounded] = weights.get(rounded, 0) + characters
+                size = max(weights, key=weights.__getitem__)
+            if len(pieces) > 1:
+                box = (kept[0][4][0], box[1], kept[-1][4][2], box[3])
+            lines.append(Line(box, text, size, index, kept))
     if not lines:
         return None
     if len(lines) == 1:
@@ -176,20 +214,31 @@ def body_text_size(pages: list[Page]) -> float:
 
 
 def mark_running_heads(pages: list[Page]) -> None:
-    """Flag blocks near the top or bottom edge whose text (digits aside) recurs on other pages."""
-    seen: collections.Counter[str] = collections.Counter()
-    candidates = []
+    """Flag blocks near the top or bottom edge whose text (digits aside) recurs at the same height on other pages,
+    and page numbers with nothing further out: a figure's own labels near the edge are neither."""
+    candidates: dict[str, list[tuple[Page, int]]] = {}
     for page in pages:
         for index, block in enumerate(page.blocks):
             near_edge = block.box[3] <= page.height * _EDGE_ZONE or block.box[1] >= page.height * (1 - _EDGE_ZONE)
             if near_edge:
                 key = re.sub(r"\d+", "#", block.text.strip().lower())
-                candidates.append((page, index, key))
-                seen[key] += 1
-    recurring = 3 if len(pages) >= 4 else 2
-    for page, index, key in candidates:
-        if seen[key] >= min(recurring, len(pages)) or _PAGE_NUMBER.match(key):
-            page.edge_blocks.add(index)
+                candidates.setdefault(key, []).append((page, index))
+    recurring = min(3 if len(pages) >= 4 else 2, len(pages))
+    for key, found in candidates.items():
+        for page, index in found:
+            top = page.blocks[index].box[1]
+            pages_there = {other.index for other, at in found if abs(other.blocks[at].box[1] - top) <= 6}
+            if len(pages_there) >= recurring or (_PAGE_NUMBER.match(key) and _outermost(page, index)):
+                page.edge_blocks.add(index)
+
+
+def _outermost(page: Page, index: int) -> bool:
+    """Nothing on the page, text or drawing, lies further towards the page edge the block is near."""
+    box = page.blocks[index].box
+    others = [block.box for other, block in enumerate(page.blocks) if other != index] + page.vectors + page.images
+    if box[1] >= page.height / 2:
+        return all(other[3] <= box[3] + 1 for other in others)
+    return all(other[1] >= box[1] - 1 for other in others)
 
 
 def union(boxes: list[Box]) -> Box:

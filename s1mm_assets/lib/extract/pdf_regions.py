@@ -1,24 +1,34 @@
 """Where a caption's figure is on the page.
 
-Everything on a page is either an obstacle (body paragraphs, headings, captions, running heads) or a
-figure element (raster images, vector paths, and the short text inside plots: ticks, legends, panel letters).
-From the caption's edge the figure is grown outwards, above and below, within the caption's column: elements
-join while the gap to what has been collected stays small, and the first obstacle ends the search. The side
-that collects graphics is the figure; when both do, the side the document puts its figures on elsewhere wins.
-A figure made only of text is not a figure.
+Everything on a page is either an obstacle (body paragraphs, headings, captions, running heads, the table
+under a table caption) or a figure element (raster images, visible vector paths, and the short text inside
+plots: ticks, legends, panel letters and panel captions). The text columns come from where the document's body
+paragraphs lie. From the caption's edge the figure is grown outwards, above and below, within the caption's
+column (up to the middle between it and a caption beside it): elements join while the gap to what has been
+collected stays small, and the first obstacle ends the search. The side that collects graphics is the figure;
+when both do, the side the document puts its figures on elsewhere wins. A figure made only of text is not a
+figure.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import statistics
+from collections.abc import Sequence
 
 from s1mm_assets.lib.extract.pdf_captions import Caption
-from s1mm_assets.lib.extract.pdf_layout import Block, Box, Page, area, contains, overlap_x, union
+from s1mm_assets.lib.extract.pdf_layout import Block, Box, Page, area, contains, overlap_x, overlap_y, union
 
 _MIN_GRAPHIC_AREA = 300.0  # square points; rules and bullets are smaller
+_STRIP = 2.0  # points: the resolution at which columns are told apart
+_GUTTER_SHARE = 0.5  # a gutter is crossed by fewer paragraphs than this share of the columns beside it
+_MARGIN_SHARE = 0.15  # strips crossed by fewer paragraphs than this share of the busiest are margin
+_NARROW = 0.6  # paragraphs narrower than this share of the widest are set in columns
+_PARAGRAPHS_PER_SIDE = 6  # fewer on the even or the odd pages: their columns are found from all pages together
 _FURNITURE_MARGIN = 0.06  # graphics wholly within this share of the page top or bottom are page furniture
+_PANEL_LABEL = re.compile(r"^\s*(\([a-zA-Z]\)|[a-zA-Z]\)|\([ivx]{1,4}\))\s")
 _HEADING = re.compile(
     r"^\s*((\d{1,2}(\.\d{1,2})*|[IVX]+)\.?\s+[A-Z][a-z]|(?i:abstract|introduction|methods?|materials and methods|"
     r"results|discussion|conclusions?|references|acknowledg(e)?ments?)\b)"
@@ -55,6 +65,9 @@ class Region:
     box: Box
     side: str  # "above" | "below" | "left" | "right": where the figure is relative to its caption
     graphic_area: float
+    # The figure found in the caption's own column alone, before widening to what it touched there; None when
+    # that part alone is too small to be a figure.
+    in_column: Region | None = None
 
 
 def is_prose(block: Block, body_size: float, column_width: float) -> bool:
@@ -77,32 +90,55 @@ def is_heading(block: Block, body_size: float) -> bool:
     )
 
 
-def find_columns(pages: list[Page], body_size: float) -> Columns:
-    lefts, rights, fulls = [], [], []
-    for page in pages:
-        middle = page.width / 2
-        for index, block in enumerate(page.blocks):
-            if index in page.edge_blocks or not is_prose(block, body_size, page.width * 0.3):
-                continue
-            if block.box[2] <= middle + 8:
-                lefts.append(block.box)
-            elif block.box[0] >= middle - 8:
-                rights.append(block.box)
-            else:
-                fulls.append(block.box)
-    column_blocks = len(lefts) + len(rights)
-    if lefts and rights and column_blocks >= 0.4 * (column_blocks + len(fulls)):
-        return Columns(
-            (
-                (statistics.median(box[0] for box in lefts), statistics.median(box[2] for box in lefts)),
-                (statistics.median(box[0] for box in rights), statistics.median(box[2] for box in rights)),
-            )
-        )
-    boxes = lefts + rights + fulls
-    if not boxes:
-        width = pages[0].width if pages else 612.0
-        return Columns(((width * 0.08, width * 0.92),))
-    return Columns(((statistics.median(box[0] for box in boxes), statistics.median(box[2] for box in boxes)),))
+def find_columns(pages: list[Page], body_size: float) -> list[Columns]:
+    """The text columns of each page: the stretches of the page width that the body paragraphs cover, split at
+    the gutters (a side column that holds only figures and captions is no text column). Where many paragraphs
+    are much narrower than the widest, only those narrow ones count: a title block and an abstract run across
+    the gutter. Left-hand and right-hand pages are read apart, since mirrored margins shift the columns."""
+    width = max((page.width for page in pages), default=612.0)
+    paragraphs = [
+        (page.index % 2, block.box)
+        for page in pages
+        for index, block in enumerate(page.blocks)
+        if index not in page.edge_blocks and is_prose(block, body_size, page.width * 0.3)
+    ]
+    widest = max((box[2] - box[0] for _, box in paragraphs), default=width)
+    narrow = [(side, box) for side, box in paragraphs if box[2] - box[0] < _NARROW * widest]
+    if len(narrow) >= 0.4 * len(paragraphs):
+        paragraphs = narrow
+    strips = int(width / _STRIP) + 2
+    # Paragraphs (not lines: a table set as one block must not outweigh the text) starting and ending at each
+    # strip of the page width, on even and on odd pages.
+    changes = [[0] * (strips + 1), [0] * (strips + 1)]
+    for side, box in paragraphs:
+        changes[side][max(0, int(box[0] / _STRIP))] += 1
+        changes[side][min(strips, int(box[2] / _STRIP) + 1)] -= 1
+    if min(sum(side == parity for side, _ in paragraphs) for parity in (0, 1)) < _PARAGRAPHS_PER_SIDE:
+        both = [even + odd for even, odd in zip(*changes, strict=True)]
+        changes = [both, both]
+    found = [_columns(list(itertools.accumulate(change[:strips])), width) for change in changes]
+    return [found[page.index % 2] for page in pages]
+
+
+def _columns(coverage: list[int], width: float) -> Columns:
+    # A gutter: strips crossed by far fewer paragraphs than the busiest strips on both sides of them (only the
+    # paragraphs that span the columns, a title block or an abstract, cross it); the margins: strips crossed by
+    # few paragraphs of all.
+    most_left = list(itertools.accumulate(coverage, max))
+    most_right = list(itertools.accumulate(reversed(coverage), max))[::-1]
+    floor = _MARGIN_SHARE * max(coverage, default=0)
+    ranges: list[tuple[float, float]] = []
+    start = None
+    for strip, paragraphs in enumerate(coverage + [0]):
+        beside = min(most_left[strip], most_right[strip]) if strip < len(coverage) else 0
+        in_text = paragraphs > max(floor, _GUTTER_SHARE * beside)
+        if in_text and start is None:
+            start = strip
+        elif not in_text and start is not None:
+            if (strip - start) * _STRIP >= 0.1 * width:
+                ranges.append((start * _STRIP, strip * _STRIP))
+            start = None
+    return Columns(tuple(ranges) or ((width * 0.08, width * 0.92),))
 
 
 @dataclasses.dataclass
@@ -119,40 +155,97 @@ def page_elements(page: Page, captions: list[Caption], body_size: float, columns
     obstacles: list[tuple[Box, int | None]] = [(caption.box, None) for caption in captions]
     texts: list[tuple[Box, int]] = []
     page_area = page.width * page.height
-    for index, block in enumerate(page.blocks):
-        if index in caption_blocks:
-            continue
-        inside_image = any(contains(image, block.box) for image in page.images)
-        if index in page.edge_blocks or (
-            not inside_image and (is_prose(block, body_size, columns.width) or is_heading(block, body_size))
-        ):
-            obstacles.append((block.box, index))
-        else:
-            texts += [(line.box, index) for line in block.lines]
     top, bottom = _content_limits(page)
+    top, bottom = max(top, page.height * _FURNITURE_MARGIN), min(bottom, page.height * (1 - _FURNITURE_MARGIN))
     graphics = [
         box
         for box in page.images + page.vectors
         if 0 < area(box) < 0.9 * page_area
-        and box[3] > max(top, page.height * _FURNITURE_MARGIN)
-        and box[1] < min(bottom, page.height * (1 - _FURNITURE_MARGIN))
+        and box[3] > top
+        and box[1] < bottom
+        and not (_rule(box) and (box[1] < top + body_size or box[3] > bottom - body_size))
     ]
+    for index, block in enumerate(page.blocks):
+        if index in caption_blocks:
+            continue
+        if index in page.edge_blocks or (
+            (is_prose(block, body_size, columns.width) or is_heading(block, body_size))
+            and not any(contains(image, block.box) for image in page.images)
+            and not _panel_text(block, body_size)
+        ):
+            obstacles.append((block.box, index))
+        else:
+            texts += [(line.box, index) for line in block.lines]
+    for caption in captions:
+        if caption.kind == "table" and caption.score >= 1:
+            elements = PageElements(obstacles, graphics, texts)
+            table = _table_below(caption.box, elements, columns.band_for(caption.box), body_size)
+            if table is not None:
+                obstacles.append((table, None))
     return PageElements(obstacles, graphics, texts)
 
 
+def _table_below(caption: Box, elements: PageElements, band: tuple[float, float], body_size: float) -> Box | None:
+    """The table under a table caption: the text lines and rules that follow it, up to a gap of a few lines or
+    the first drawing that is no rule (a figure set right under the table), so that the figure under it does
+    not take the table in."""
+    column = (band[0], 0.0, band[1], 0.0)
+    below = [box for box, _ in elements.obstacles if box[1] >= caption[3] - 2 and overlap_x(box, column) > 0]
+    limit = min((box[1] for box in below), default=float("inf"))
+    items = [(box, True) for box, _ in elements.texts] + [(box, _rule(box)) for box in elements.graphics]
+    items = [
+        (box, tabular)
+        for box, tabular in items
+        if box[1] >= caption[3] - 2 and box[3] <= limit + 1 and overlap_x(box, column) > 0
+    ]
+    items.sort(key=lambda item: item[0][1])
+    frontier, collected = caption[3], []
+    for box, tabular in items:
+        if not tabular or box[1] - frontier > 2.2 * body_size:
+            break
+        collected.append(box)
+        frontier = max(frontier, box[3])
+    return union(collected) if collected else None
+
+
+def _panel_text(block: Block, body_size: float) -> bool:
+    """A panel's own caption ("(a) ..."), in smaller type than the body: part of the figure, not text that
+    ends it."""
+    return block.size < body_size - 0.3 and bool(_PANEL_LABEL.match(block.text))
+
+
+def _rule(box: Box) -> bool:
+    """A line drawn as a rule: a table's, or under a running head."""
+    return min(box[2] - box[0], box[3] - box[1]) < 3
+
+
 def _content_limits(page: Page) -> tuple[float, float]:
-    """Below the running head and above the running foot: graphics beyond them are page furniture."""
+    """Below the running head and above the running foot: graphics beyond them are page furniture, and so are
+    the rules drawn just inside them."""
     heads = [page.blocks[index].box for index in page.edge_blocks]
     top = max((box[3] for box in heads if box[3] < page.height / 2), default=0.0)
     bottom = min((box[1] for box in heads if box[1] > page.height / 2), default=page.height)
     return top, bottom
 
 
-def candidate_regions(caption: Caption, elements: PageElements, columns: Columns, body_size: float) -> list[Region]:
+def candidate_regions(
+    caption: Caption, elements: PageElements, columns: Columns, body_size: float, others: Sequence[Box] = ()
+) -> list[Region]:
     """The figure above the caption and the one below it, where there is one; failing both, the figure beside
-    it (a caption set in a side column), found by the same search turned a quarter."""
-    band = columns.band_for(caption.box)
-    found = [region for side in ("above", "below") if (region := _grow(caption.box, elements, band, body_size, side))]
+    it (a caption set in a side column), found by the same search turned a quarter. `others` are the page's
+    other captions: where one sits beside this one (figures side by side in one column), each caption's figure
+    stays on its side of the middle between them."""
+    column = left, right = columns.band_for(caption.box)
+    for other in others:
+        if overlap_y(other, caption.box) > 0 and other[0] >= caption.box[2]:
+            right = min(right, (caption.box[2] + other[0]) / 2)
+        elif overlap_y(other, caption.box) > 0 and other[2] <= caption.box[0]:
+            left = max(left, (other[2] + caption.box[0]) / 2)
+    band = (left, right)
+    limits = band if band != column else None
+    found = [
+        region for side in ("above", "below") if (region := _grow(caption.box, elements, band, body_size, side, limits))
+    ]
     if found:
         return found
     turned = PageElements(
@@ -180,10 +273,11 @@ def choose_region(found: list[Region], caption: Caption, prefer: str | None) -> 
     if len(found) == 2 and preferred:
         return preferred[0]
     # Without a convention to go by, the side whose graphics sit closer to the caption.
-    return min(found, key=lambda region: _distance(region, caption))
+    return min(found, key=lambda region: distance(region, caption))
 
 
-def _distance(region: Region, caption: Caption) -> float:
+def distance(region: Region, caption: Caption) -> float:
+    """The gap between a caption and its figure."""
     return {
         "above": caption.box[1] - region.box[3],
         "below": region.box[1] - caption.box[3],
@@ -193,31 +287,51 @@ def _distance(region: Region, caption: Caption) -> float:
 
 
 def _grow(
-    caption: Box, elements: PageElements, band: tuple[float, float], body_size: float, side: str
+    caption: Box,
+    elements: PageElements,
+    band: tuple[float, float],
+    body_size: float,
+    side: str,
+    limits: tuple[float, float] | None = None,
 ) -> Region | None:
     region: Box | None = None
+    in_column: Box | None = None
     for _ in range(3):  # widen the band to what was found, for figures wider than the caption's column
-        grown = _grow_in_band(caption, elements, band, body_size, side)
+        grown = _grow_in_band(caption, elements, band, body_size, side, centred=limits is not None)
         if grown is None or grown == region:
             break
         region = grown
+        in_column = in_column or grown
         band = (min(band[0], region[0]), max(band[1], region[2]))
-    if region is None:
+        if limits is not None and limits != band:
+            band = (max(band[0], limits[0]), min(band[1], limits[1]))
+    if region is None or in_column is None:
         return None
-    graphic_area = sum(area(box) for box in elements.graphics if contains(region, box))
-    if graphic_area < _MIN_GRAPHIC_AREA or region[2] - region[0] < 20 or region[3] - region[1] < 20:
+    found = _as_figure(region, elements, side)
+    if found is None or in_column == region:
+        return found
+    return dataclasses.replace(found, in_column=_as_figure(in_column, elements, side))
+
+
+def _as_figure(box: Box, elements: PageElements, side: str) -> Region | None:
+    graphic_area = sum(area(graphic) for graphic in elements.graphics if contains(box, graphic))
+    if graphic_area < _MIN_GRAPHIC_AREA or box[2] - box[0] < 20 or box[3] - box[1] < 20:
         return None
-    return Region(region, side, graphic_area)
+    return Region(box, side, graphic_area)
 
 
 def _grow_in_band(
-    caption: Box, elements: PageElements, band: tuple[float, float], body_size: float, side: str
+    caption: Box, elements: PageElements, band: tuple[float, float], body_size: float, side: str, centred: bool
 ) -> Box | None:
+    """`centred`: only what is centred in the band counts (the band ends at a neighbouring caption's half)."""
     above = side == "above"
     edge = caption[1] if above else caption[3]
 
     def in_band(box: Box) -> bool:
         return overlap_x(box, (band[0], 0, band[1], 0)) > min(4.0, (box[2] - box[0]) / 2)
+
+    def takes(box: Box) -> bool:
+        return band[0] <= (box[0] + box[2]) / 2 <= band[1] if centred else in_band(box)
 
     def beyond(box: Box) -> bool:
         return box[3] <= edge + 2 if above else box[1] >= edge - 2
@@ -227,8 +341,8 @@ def _grow_in_band(
         if box == caption or not in_band(box) or not beyond(box):
             continue
         limit = max(limit, box[3]) if above else min(limit, box[1])
-    candidates = [box for box in elements.graphics if in_band(box) and beyond(box)]
-    candidates += [box for box, _ in elements.texts if in_band(box) and beyond(box)]
+    candidates = [box for box in elements.graphics if takes(box) and beyond(box)]
+    candidates += [box for box, _ in elements.texts if takes(box) and beyond(box)]
     candidates = [box for box in candidates if (box[1] >= limit - 1 if above else box[3] <= limit + 1)]
     candidates.sort(key=lambda box: -box[3] if above else box[1])
     frontier = edge

@@ -30,7 +30,8 @@ class ExtractedFigure:
     subfigures: list[SubFigure] = dataclasses.field(default_factory=list)
     citing_paragraphs: list[str] = dataclasses.field(default_factory=list)
     page: int | None = None  # 1-based, PDFs only
-    bbox: tuple[float, float, float, float] | None = None  # PDF points, PDFs only
+    # PDF points, PDFs only (on a page set sideways, in the page turned upright, as it was read and rendered)
+    bbox: tuple[float, float, float, float] | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
     supplementary: bool = False  # a supplementary / extended-data figure ("Figure S1", JATS supplementary material)
 

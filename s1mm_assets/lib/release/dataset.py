@@ -7,7 +7,8 @@ releases/
                         and the charts
     <source>/<YYYY-MM>/ one release each (lib/stages/release.py), verified by its own manifest
 
-`verify_dataset` checks the top level; each release folder is checked by `verify_release`. A release made again
+`verify_dataset` checks the top level; each release folder is checked by `verify_release`. The folder may be on
+object storage, where each release is read through its pointer (lib/lake.py, `published_folder`). A release made again
 after the dataset's manifest was written shows as changed until the dataset report runs again.
 """
 
@@ -17,8 +18,10 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from s1mm_assets.lib.lake import is_temporary, sha256_hex
-from s1mm_assets.lib.release.manifest import MANIFEST_NAME, IntegrityProblem, file_sha256
+from fsspec import AbstractFileSystem
+
+from s1mm_assets.lib.lake import Lake, is_temporary, sha256_hex
+from s1mm_assets.lib.release.manifest import MANIFEST_NAME, IntegrityProblem, stream_sha256
 
 DATASET_FORMAT = "s1mm-dataset/1"
 CARD = "README.md"
@@ -38,49 +41,55 @@ def dataset_manifest(releases: Mapping[str, Mapping], files: Mapping[str, bytes]
     return json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False).encode() + b"\n"
 
 
-def is_dataset_folder(folder: Path) -> bool:
-    """Whether `folder` holds a dataset manifest (rather than one release's, or none)."""
+def _as_lake(folder: Path | Lake) -> Lake:
+    return folder if isinstance(folder, Lake) else Lake(str(folder))
+
+
+def is_dataset_folder(folder: Path | Lake | AbstractFileSystem) -> bool:
+    """Whether the folder (a local path, a lake rooted at it, or a filesystem rooted at it) holds a dataset
+    manifest, rather than one release's or none."""
+    files = folder if isinstance(folder, AbstractFileSystem) else _as_lake(folder).published_folder()
     try:
-        return json.loads((folder / MANIFEST_NAME).read_bytes()).get("format") == DATASET_FORMAT
+        return json.loads(files.cat_file(MANIFEST_NAME)).get("format") == DATASET_FORMAT
     except (OSError, ValueError, AttributeError):
         return False
 
 
-def release_folders(folder: Path) -> list[Path]:
-    """The release folders (`<source>/<YYYY-MM>/` with a manifest) below a dataset folder, staging areas left out."""
-    return sorted(
-        manifest.parent
-        for manifest in folder.glob(f"*/*/{MANIFEST_NAME}")
-        if not any(is_temporary(part) for part in manifest.relative_to(folder).parts)
-    )
+def release_folders(folder: Path | Lake) -> list[str]:
+    """The release folders below a dataset folder (`<source>/<YYYY-MM>`, relative to it) that hold a manifest,
+    staging areas left out."""
+    return [key for key in _as_lake(folder).published_folders("", MANIFEST_NAME) if key.count("/") == 1]
 
 
-def verify_dataset(folder: Path) -> list[IntegrityProblem]:
-    """Every way the top of a dataset folder differs from its manifest of manifests: a card or chart changed,
-    missing or unlisted, a release's manifest that is not the one indexed, a release missing or not indexed."""
+def verify_dataset(folder: Path | Lake) -> list[IntegrityProblem]:
+    """Every way the top of a dataset folder (a local path, or a lake rooted at it) differs from its manifest of
+    manifests: a card or chart changed, missing or unlisted, a release's manifest that is not the one indexed, a
+    release missing or not indexed."""
+    dataset = _as_lake(folder)
+    top = dataset.published_folder()
     try:
-        manifest = json.loads((folder / MANIFEST_NAME).read_bytes())
+        manifest = json.loads(top.cat_file(MANIFEST_NAME))
         files, releases = manifest["files"], manifest["releases"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         return [IntegrityProblem(MANIFEST_NAME, f"unreadable dataset manifest: {error}")]
     problems = []
     for name, entry in sorted(files.items()):
-        path = folder / name
-        if not path.is_file():
+        if not top.isfile(name):
             problems.append(IntegrityProblem(name, "missing"))
-        elif file_sha256(path) != entry.get("sha256") or path.stat().st_size != entry.get("bytes"):
+        elif stream_sha256(top, name) != entry.get("sha256") or top.size(name) != entry.get("bytes"):
             problems.append(IntegrityProblem(name, "sha256 differs"))
-    top_level = [path for path in folder.iterdir() if path.is_file() and path.name != MANIFEST_NAME]
-    top_level += [path for path in (folder / CHARTS).glob("*") if path.is_file()]
-    for path in sorted(top_level):
-        name = path.relative_to(folder).as_posix()
-        if name not in files and not is_temporary(path.name):
+    top_level = [name for name in top.find("", maxdepth=1) if name != MANIFEST_NAME]
+    top_level += top.find(CHARTS, maxdepth=1)
+    for name in sorted(top_level):
+        if name not in files and not is_temporary(name.rpartition("/")[2]):
             problems.append(IntegrityProblem(name, "not in manifest"))
     for key, entry in sorted(releases.items()):
-        release_manifest = folder / key / MANIFEST_NAME
-        if not release_manifest.is_file():
+        try:
+            release_manifest = dataset.published_folder(key).cat_file(MANIFEST_NAME)
+        except (FileNotFoundError, NotADirectoryError):
             problems.append(IntegrityProblem(key, "indexed release is missing"))
-        elif file_sha256(release_manifest) != entry.get("manifest_sha256"):
+            continue
+        if sha256_hex(release_manifest) != entry.get("manifest_sha256"):
             problems.append(
                 IntegrityProblem(
                     f"{key}/{MANIFEST_NAME}",
@@ -88,8 +97,7 @@ def verify_dataset(folder: Path) -> list[IntegrityProblem]:
                     "dataset_report)",
                 )
             )
-    for release in release_folders(folder):
-        key = release.relative_to(folder).as_posix()
+    for key in release_folders(dataset):
         if key not in releases:
             problems.append(IntegrityProblem(key, "release not in the dataset manifest (materialize dataset_report)"))
     return problems

@@ -2,7 +2,8 @@
 
 `manifest.json` lists the sha256 and size of every file and of every member inside every shard. The
 manifest's own sha256 is recorded outside the folder (the lake's `releases` table), so a manifest edited to
-match changed files is caught too.
+match changed files is caught too. A folder is checked where it lies: on a local disk or, as an fsspec filesystem
+rooted at the folder, on object storage.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import json
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
+
+from fsspec import AbstractFileSystem
+from fsspec.implementations.dirfs import DirFileSystem
+from fsspec.implementations.local import LocalFileSystem
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "s1mm-release/1"
@@ -36,9 +42,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def tar_member_digests(path: Path) -> dict[str, str]:
+def tar_member_digests(shard: Path | BinaryIO) -> dict[str, str]:
+    """The sha256 of every member of a tar shard (a path, or a binary file object open on it)."""
     digests = {}
-    with tarfile.open(path, mode="r:") as archive:
+    opened = {"name": shard} if isinstance(shard, Path) else {"fileobj": shard}
+    with tarfile.open(**opened, mode="r:") as archive:
         for member in archive:
             stream = archive.extractfile(member)
             if stream is not None:
@@ -62,39 +70,60 @@ def write_manifest(folder: Path, header: Mapping, shard_samples: Mapping[str, in
     return hashlib.sha256(data).hexdigest(), files
 
 
-def verify_release(folder: Path, expected_manifest_sha256: str | None = None) -> list[IntegrityProblem]:
-    """Every way the folder differs from its manifest; empty when the release is intact."""
-    manifest_path = folder / MANIFEST_NAME
-    if not manifest_path.is_file():
+def as_filesystem(folder: Path | AbstractFileSystem) -> AbstractFileSystem:
+    """A folder as a filesystem rooted at it (a local folder), or the filesystem as given."""
+    if isinstance(folder, AbstractFileSystem):
+        return folder
+    return DirFileSystem(path=str(folder), fs=LocalFileSystem())
+
+
+def stream_sha256(files: AbstractFileSystem, name: str) -> str:
+    """The sha256 of a file, read in chunks (a shard may be a GiB)."""
+    digest = hashlib.sha256()
+    with files.open(name, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_release(
+    folder: Path | AbstractFileSystem, expected_manifest_sha256: str | None = None
+) -> list[IntegrityProblem]:
+    """Every way the folder (a local path, or a filesystem rooted at the folder) differs from its manifest; empty
+    when the release is intact."""
+    files_here = as_filesystem(folder)
+    try:
+        manifest_data = files_here.cat_file(MANIFEST_NAME)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return [IntegrityProblem(MANIFEST_NAME, "missing")]
     problems = []
-    if expected_manifest_sha256 and file_sha256(manifest_path) != expected_manifest_sha256:
+    if expected_manifest_sha256 and hashlib.sha256(manifest_data).hexdigest() != expected_manifest_sha256:
         problems.append(IntegrityProblem(MANIFEST_NAME, "sha256 differs from the one recorded at release"))
     try:
-        manifest = json.loads(manifest_path.read_bytes())
+        manifest = json.loads(manifest_data)
         files: dict = manifest["files"]
     except (ValueError, KeyError, TypeError) as error:
         return problems + [IntegrityProblem(MANIFEST_NAME, f"unreadable: {error}")]
+    present = set(files_here.find(""))
     for name, entry in sorted(files.items()):
-        path = folder / name
-        if not path.is_file():
+        if name not in present:
             problems.append(IntegrityProblem(name, "missing"))
             continue
-        if path.stat().st_size != entry.get("bytes"):
+        if files_here.size(name) != entry.get("bytes"):
             problems.append(IntegrityProblem(name, "size differs"))
-        if file_sha256(path) != entry.get("sha256"):
+        if stream_sha256(files_here, name) != entry.get("sha256"):
             problems.append(IntegrityProblem(name, "sha256 differs"))
             if "members" in entry:
-                problems += _member_problems(path, name, entry["members"])
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+                problems += _member_problems(files_here, name, entry["members"])
     for name in sorted(present - set(files) - {MANIFEST_NAME}):
         problems.append(IntegrityProblem(name, "not in manifest"))
     return problems
 
 
-def _member_problems(path: Path, name: str, expected: Mapping[str, str]) -> list[IntegrityProblem]:
+def _member_problems(files: AbstractFileSystem, name: str, expected: Mapping[str, str]) -> list[IntegrityProblem]:
     try:
-        actual = tar_member_digests(path)
+        with files.open(name, "rb") as handle:
+            actual = tar_member_digests(handle)
     except (tarfile.TarError, OSError) as error:
         return [IntegrityProblem(name, f"not a readable tar: {error}")]
     problems = [

@@ -18,26 +18,35 @@ zero, so deltas between captions stay informative). The text encoder reads at mo
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
+import contextlib
 import dataclasses
+import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import loky
+import numpy as np
 import open_clip
 import torch
 
 from s1mm_assets.lib.context import split_sentences
+from s1mm_assets.lib.score.precision import autocast, compute_dtype
 from s1mm_assets.lib.score.text import decoded_image
+from s1mm_assets.lib.settings import CLIP_PROCESSES_FROM_IMAGES
 
 SCORE_SCALE = 100.0
 
+# Images a decoding process is sent at a time, and batches prepared ahead of the one the model is working on.
+_IMAGES_PER_TASK = 4
+_BATCHES_AHEAD = 2
 
-def _loader_threads() -> int:
-    """Threads that read and preprocess images: the CPUs this process may use (a pod's CPU quota included), at
-    most 8. A figure costs ~10 ms of CPU outside the model (BENCHMARKS.md, H200 run), so 8 threads keep well
-    ahead of ViT-L-14's ~20 ms there."""
+
+def _cpus() -> int:
+    """Decoding workers: the CPUs this process may use (a pod's CPU quota included), at most 8. A figure costs
+    ~10 ms of CPU outside the model (BENCHMARKS.md, H200 run), so 8 workers prepare ~800 figures/s."""
     return max(1, min(8, loky.cpu_count()))
 
 
@@ -52,18 +61,40 @@ class ClipCaptionScore:
 class ClipModel:
     """An open_clip model, its image preprocessing and tokenizer, loaded once and used in batches."""
 
-    def __init__(self, model: torch.nn.Module, preprocess: Callable, tokenizer, name: str, device: str):
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        preprocess: Callable,
+        tokenizer,
+        name: str,
+        device: str,
+        precision: str = "auto",
+        decode_workers: int | None = None,
+    ):
         self.model = model.eval()
         self.preprocess = preprocess
         self.tokenizer = tokenizer
         self.name = name
         self.device = device
+        self.dtype = compute_dtype(precision, device)
+        self.decode_workers = decode_workers
         # two positions go to the start and end tokens
         self.chunk_tokens = tokenizer.context_length - 2
         self.embed_dim = int(self.text_embeddings([""]).shape[-1])
 
     @classmethod
-    def load(cls, model: str, weights: str = "", device: str = "cpu") -> ClipModel:
+    def load(
+        cls,
+        model: str,
+        weights: str = "",
+        device: str = "cpu",
+        precision: str = "auto",
+        decode_workers: int | None = None,
+    ) -> ClipModel:
+        """`precision`: see `precision.PRECISIONS`. `decode_workers`: processes that decode and preprocess images;
+        0 decodes on threads of this process, None picks one per CPU this process may use (at most 8) on a CUDA
+        device for partitions of at least `CLIP_PROCESSES_FROM_IMAGES` images, and threads otherwise (on a CPU device
+        the model needs the cores: processes cost ~2.6x the CPU time per figure, BENCHMARKS.md)."""
         if os.path.isdir(model):
             if weights:
                 raise ValueError(f"CLIP model {model} is a folder with its own weights; leave clip_weights empty")
@@ -84,7 +115,10 @@ class ClipModel:
             require_pretrained=True,
             pretrained_text=False,
         )
-        return cls(built, preprocess, open_clip.get_tokenizer(identifier), name=name, device=device)
+        tokenizer = open_clip.get_tokenizer(identifier)
+        return cls(
+            built, preprocess, tokenizer, name=name, device=device, precision=precision, decode_workers=decode_workers
+        )
 
     @property
     def method(self) -> str:
@@ -99,34 +133,83 @@ class ClipModel:
     def image_embeddings(
         self, refs: Sequence[str], read_image: Callable[[str], bytes], batch_size: int = 32
     ) -> torch.Tensor:
-        """Unit-length embeddings, one row per ref (NaN where the image does not decode). Images are read,
-        decoded and preprocessed by a pool of threads (Pillow and torch release the GIL), one batch ahead of the
-        model, so a GPU does not wait on one Python thread; and a batch at a time, so a large partition never
-        sits in memory decoded."""
+        """Unit-length embeddings, one row per ref (NaN where the image does not decode), in the order of `refs`.
+        Images are read on threads of this process (`read_image` is called here) and decoded and preprocessed
+        by worker processes, batches ahead of the model, so a GPU does not wait on one Python process; and a few
+        batches at a time, so a large partition never sits in memory decoded."""
         batches = [refs[start : start + batch_size] for start in range(0, len(refs), batch_size)]
+        # embeddings stay on the device until the end: no synchronisation per batch, so the next batch is stacked
+        # while the card computes
+        encoded: list[tuple[torch.Tensor | None, list[bool]]] = []
+        for pixels in self._prepared(batches, read_image):
+            decoded = [tensor for tensor in pixels if tensor is not None]
+            encoded.append(
+                (self._encode_pixels(decoded) if decoded else None, [tensor is not None for tensor in pixels])
+            )
+        missing = torch.full((self.embed_dim,), float("nan"))
         rows: list[torch.Tensor] = []
-        with concurrent.futures.ThreadPoolExecutor(_loader_threads()) as pool:
-
-            def prepare(batch: Sequence[str]) -> list[concurrent.futures.Future]:
-                return [pool.submit(self._pixels, read_image, ref) for ref in batch]
-
-            upcoming = prepare(batches[0]) if batches else []
-            for index in range(len(batches)):
-                pixels = [future.result() for future in upcoming]
-                upcoming = prepare(batches[index + 1]) if index + 1 < len(batches) else []
-                decoded = [tensor for tensor in pixels if tensor is not None]
-                embedded = iter(self._encode_pixels(decoded) if decoded else [])
-                for tensor in pixels:
-                    rows.append(next(embedded) if tensor is not None else torch.full((self.embed_dim,), float("nan")))
+        for embedded, present in encoded:
+            values = iter(embedded.cpu() if embedded is not None else [])
+            rows.extend(next(values) if decodes else missing for decodes in present)
         return torch.stack(rows) if rows else torch.empty((0, self.embed_dim))
 
-    def _pixels(self, read_image: Callable[[str], bytes], ref: str) -> torch.Tensor | None:
-        image = decoded_image(read_image(ref))
-        return self.preprocess(image.convert("RGB")) if image is not None else None
+    def _prepared(
+        self, batches: list[Sequence[str]], read_image: Callable[[str], bytes]
+    ) -> Iterator[list[torch.Tensor | None]]:
+        """Each batch's preprocessed images (None where one does not decode), `_BATCHES_AHEAD` batches ahead."""
+        workers = self.decode_workers
+        if workers is None:
+            on_gpu = torch.device(self.device).type == "cuda"
+            workers = _cpus() if on_gpu and sum(map(len, batches)) >= CLIP_PROCESSES_FROM_IMAGES else 0
+        with contextlib.ExitStack() as stack:
+            if workers:
+                # spawned, not forked: the scoring process holds threads (Dagster, fsspec, torch)
+                processes = stack.enter_context(
+                    concurrent.futures.ProcessPoolExecutor(
+                        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_torch_thread
+                    )
+                )
+                threads = stack.enter_context(concurrent.futures.ThreadPoolExecutor(2 * workers))
+
+                def prepare(refs: Sequence[str]) -> list[np.ndarray | None]:
+                    contents = [read_image(ref) for ref in refs]
+                    return processes.submit(_prepare_images, contents, self.preprocess).result()
+
+                per_task = _IMAGES_PER_TASK
+            else:
+                threads = stack.enter_context(concurrent.futures.ThreadPoolExecutor(_cpus()))
+
+                def prepare(refs: Sequence[str]) -> list[np.ndarray | None]:
+                    return _prepare_images([read_image(ref) for ref in refs], self.preprocess)
+
+                per_task = 1
+
+            def submit(batch: Sequence[str]) -> list[concurrent.futures.Future]:
+                starts = range(0, len(batch), per_task)
+                return [threads.submit(prepare, batch[start : start + per_task]) for start in starts]
+
+            upcoming = collections.deque(submit(batch) for batch in batches[:_BATCHES_AHEAD])
+            for index in range(len(batches)):
+                tasks = upcoming.popleft()
+                if index + _BATCHES_AHEAD < len(batches):
+                    upcoming.append(submit(batches[index + _BATCHES_AHEAD]))
+                yield [
+                    torch.from_numpy(pixels) if pixels is not None else None
+                    for task in tasks
+                    for pixels in task.result()
+                ]
 
     def _encode_pixels(self, pixels: list[torch.Tensor]) -> torch.Tensor:
-        batch = torch.stack(pixels).to(self.device)
-        return torch.nn.functional.normalize(self.model.encode_image(batch).float(), dim=-1).cpu()
+        """Unit-length embeddings of preprocessed images, left on the device."""
+        if torch.device(self.device).type == "cuda":
+            # stacked into page-locked memory, which the card copies from while this process goes on
+            batch = torch.empty((len(pixels), *pixels[0].shape), pin_memory=True)
+            batch = torch.stack(pixels, out=batch).to(self.device, non_blocking=True)
+        else:
+            batch = torch.stack(pixels)
+        with autocast(self.device, self.dtype):
+            features = self.model.encode_image(batch)
+        return torch.nn.functional.normalize(features.float(), dim=-1)
 
     # --- texts --------------------------------------------------------------------------------------------
 
@@ -136,8 +219,11 @@ class ClipModel:
         rows = []
         for start in range(0, len(texts), batch_size):
             tokens = self.tokenizer(list(texts[start : start + batch_size])).to(self.device)
-            rows.append(torch.nn.functional.normalize(self.model.encode_text(tokens).float(), dim=-1).cpu())
-        return torch.cat(rows) if rows else torch.empty((0, 0))
+            with autocast(self.device, self.dtype):
+                features = self.model.encode_text(tokens)
+            rows.append(torch.nn.functional.normalize(features.float(), dim=-1))
+        # one copy back at the end, so tokenizing the next batch overlaps the card's work on this one
+        return torch.cat(rows).cpu() if rows else torch.empty((0, 0))
 
     def count_tokens(self, text: str) -> int:
         encode = getattr(self.tokenizer, "encode", None)
@@ -200,3 +286,17 @@ class ClipModel:
                 )
             )
         return scores
+
+
+def _one_torch_thread() -> None:
+    """A decoding process runs one image at a time: torch's own thread pool would only oversubscribe the CPUs."""
+    torch.set_num_threads(1)
+
+
+def _prepare_images(contents: list[bytes], preprocess: Callable) -> list[np.ndarray | None]:
+    """Each image decoded and preprocessed into the model's input (None where it does not decode)."""
+    prepared: list[np.ndarray | None] = []
+    for data in contents:
+        image = decoded_image(data)
+        prepared.append(preprocess(image.convert("RGB")).numpy() if image is not None else None)
+    return prepared

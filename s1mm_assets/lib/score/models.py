@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 NO_CLIP = "not measured: no CLIP model configured"
 NO_MASKED_LM = "not measured: no masked language model configured"
+NOT_IN_PERPLEXITY_SAMPLE = "not measured: not in the perplexity sample"
 
 
 @dataclasses.dataclass
@@ -25,19 +26,32 @@ class ScoringModels:
     clip: ClipModel | None = None
     masked_lm: MaskedLanguageModel | None = None
     batch_size: int = ScoringSettings().scoring_batch_size
+    # figures of a partition whose captions get a pseudo-perplexity; 0: all of them
+    perplexity_sample: int = ScoringSettings().perplexity_sample
 
 
 def load_scoring_models(settings: ScoringSettings) -> ScoringModels:
-    """Load what is configured; an empty setting means that model is not used."""
-    models = ScoringModels(batch_size=settings.scoring_batch_size)
+    """Load what is configured; an empty setting means that model is not used. Both models compute in
+    `scoring_precision` on `scoring_device`."""
+    models = ScoringModels(batch_size=settings.scoring_batch_size, perplexity_sample=settings.perplexity_sample)
     if settings.clip_model or settings.clip_weights:
         from s1mm_assets.lib.score.clip import ClipModel
 
-        models.clip = ClipModel.load(settings.clip_model, settings.clip_weights, device=settings.scoring_device)
+        models.clip = ClipModel.load(
+            settings.clip_model,
+            settings.clip_weights,
+            device=settings.scoring_device,
+            precision=settings.scoring_precision,
+            decode_workers=settings.decode_workers(),
+        )
     if settings.masked_lm:
         from s1mm_assets.lib.score.perplexity import MaskedLanguageModel
 
         models.masked_lm = MaskedLanguageModel.load(
-            settings.masked_lm, device=settings.scoring_device, window=settings.perplexity_window
+            settings.masked_lm,
+            device=settings.scoring_device,
+            window=settings.perplexity_window,
+            precision=settings.scoring_precision,
+            token_budget=settings.token_budget(),
         )
     return models

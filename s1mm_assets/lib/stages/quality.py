@@ -21,8 +21,9 @@ from s1mm_assets.lib import licenses
 from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.score import gate, grounding
 from s1mm_assets.lib.score.dedup import perceptual_hash
-from s1mm_assets.lib.score.models import NO_CLIP, NO_MASKED_LM, ScoringModels
+from s1mm_assets.lib.score.models import NO_CLIP, NO_MASKED_LM, NOT_IN_PERPLEXITY_SAMPLE, ScoringModels
 from s1mm_assets.lib.score.row_filter import rejection_reasons
+from s1mm_assets.lib.score.sampling import hashed_sample
 from s1mm_assets.lib.score.text import decoded_image, length_summary, word_count
 from s1mm_assets.lib.settings import GateSettings
 from s1mm_assets.lib.stages.report import StageReport
@@ -38,6 +39,7 @@ def score_quality(
     models = models or ScoringModels()
     licenses.check_policy(policy.license_policy)
     stated_licenses = _stated_licenses(lake, source, month)
+    perplexity_sample = _perplexity_sample(lake, source, month, models)
     captions = _Aligned(lake.iter_rows("captions", source, month, _CAPTION_COLUMNS), "figure_id")
     contexts = _Aligned(lake.iter_rows("contexts", source, month, _CONTEXT_COLUMNS), "figure_id")
 
@@ -57,7 +59,7 @@ def score_quality(
             raw = [figure["raw_caption"] or "" for figure in figures]
             enhanced = [caption.get("enhanced_caption") or "" for caption in batch_captions]
             _add_clip_scores(rows, figures, raw, enhanced, models, lake)
-            _add_perplexities(rows, raw, enhanced, models)
+            _add_perplexities(rows, raw, enhanced, models, perplexity_sample)
             for row in rows:
                 row["passed"] = not row["reasons"]
             quality_table.write(rows)
@@ -214,21 +216,42 @@ def _add_clip_scores(
         )
 
 
-def _add_perplexities(rows: list[dict], raw: list[str], enhanced: list[str], models: ScoringModels) -> None:
+def _perplexity_sample(lake: Lake, source: str, month: str, models: ScoringModels) -> set[str]:
+    """The partition's figures whose pseudo-perplexity is measured (all of them unless `models.perplexity_sample`
+    limits it): drawn from the whole partition, though its figures are scored a batch at a time."""
+    if models.masked_lm is None:
+        return set()
+    batches = lake.iter_rows("figures", source, month, ["figure_id"])
+    return hashed_sample((row["figure_id"] for batch in batches for row in batch), models.perplexity_sample)
+
+
+def _add_perplexities(
+    rows: list[dict], raw: list[str], enhanced: list[str], models: ScoringModels, sample: set[str]
+) -> None:
+    """Pseudo-perplexity of both captions of the figures in the partition's perplexity `sample`; token counts for
+    every figure. No per-figure decision uses it."""
     if models.masked_lm is None:
         for row in rows:
             row["perplexity_not_measured"] = NO_MASKED_LM
         return
     lm = models.masked_lm
-    scores = lm.pseudo_perplexities([*raw, *enhanced], models.batch_size)
-    for row, raw_score, enhanced_score in zip(rows, scores[: len(rows)], scores[len(rows) :], strict=True):
+    sampled = [index for index, row in enumerate(rows) if row["figure_id"] in sample]
+    scores = lm.pseudo_perplexities([raw[index] for index in sampled] + [enhanced[index] for index in sampled])
+    scored = {index: (scores[k], scores[len(sampled) + k]) for k, index in enumerate(sampled)}
+    tokens = lm.token_counts([*raw, *enhanced])
+    for index, row in enumerate(rows):
+        raw_score, enhanced_score = scored.get(index, (None, None))
         row.update(
             pppl_raw=raw_score.value if raw_score else None,
             pppl_enhanced=enhanced_score.value if enhanced_score else None,
-            raw_tokens=raw_score.tokens if raw_score else 0,
-            enhanced_tokens=enhanced_score.tokens if enhanced_score else 0,
+            raw_tokens=tokens[index],
+            enhanced_tokens=tokens[len(rows) + index],
             perplexity_model=lm.name,
-            perplexity_not_measured=_why_unscored(row, raw_score, enhanced_score, needs_image=False),
+            perplexity_not_measured=(
+                _why_unscored(row, raw_score, enhanced_score, needs_image=False)
+                if index in scored
+                else NOT_IN_PERPLEXITY_SAMPLE
+            ),
         )
 
 
@@ -292,9 +315,16 @@ def _partition_metrics(rows: Sequence[dict]) -> dict[str, float | int | None]:
     if metrics["clip_raw_std"] and metrics["clip_enhanced_std"] is not None:
         # S1-MMAlign reports the change of CLIP score variance from raw to enhanced captions
         metrics["clip_variance_change"] = (metrics["clip_enhanced_std"] / metrics["clip_raw_std"]) ** 2 - 1
+    # pseudo-perplexity may be measured on a sample of the figures: its size, and each mean's standard error
+    metrics["pppl_sample_size"] = sum(
+        row.get("perplexity_model") is not None and row["perplexity_not_measured"] != NOT_IN_PERPLEXITY_SAMPLE
+        for row in rows
+    )
     for name in ("pppl_raw", "pppl_enhanced"):
         values = _present(rows, name)
         metrics[f"{name}_median"] = statistics.median(values) if values else None
+        metrics[f"{name}_mean"] = statistics.fmean(values) if values else None
+        metrics[f"{name}_stderr"] = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else None
     for reason, count in sorted(Counter(reason for row in rows for reason in row["reasons"]).items()):
         metrics[f"held_back_{reason}"] = count
     return metrics

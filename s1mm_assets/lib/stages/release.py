@@ -86,16 +86,17 @@ def publish_release(lake: Lake, source: str, month: str) -> StageReport:
             dataset_card(header, [sample.metadata for sample in samples], held_back), encoding="utf-8"
         )
         manifest_sha256, files = write_manifest(staging, header, {shard.name: shard.n_samples for shard in shards})
+    published = lake.published_relative(folder)  # on object storage, the version its pointer names
     rows = [
         {
             "source": source,
             "month": month,
             "shard": shard.name,
-            "path": f"{folder}/{shard.name}",
+            "path": f"{published}/{shard.name}",
             "sha256": files[shard.name]["sha256"],
             "n_samples": shard.n_samples,
             "bytes": files[shard.name]["bytes"],
-            "release_dir": folder,
+            "release_dir": published,
             "manifest_sha256": manifest_sha256,
         }
         for shard in shards
