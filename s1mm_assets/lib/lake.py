@@ -41,9 +41,15 @@ from fsspec.implementations.dirfs import DirFileSystem
 from s1mm_assets.lib.schemas import REPORT_TABLES, TABLES
 
 TABLE_FILE = "data.parquet"
+# Rows per Parquet row group: what a table's writer holds (as Arrow) before writing them. A partition of at most
+# this many rows is one row group, byte for byte the file one `pq.write_table` call makes.
+ROW_GROUP_ROWS = 4096
+# Rows per batch that a stage reads (as Python dicts, several times their Arrow size) and works on at a time.
+READ_BATCH_ROWS = 1024
 # Temporaries are hidden and never end in a reader's suffix (.parquet, .tar), so no glob ever picks one up.
 _TEMP_PREFIX = ".tmp-"
 _TEMP_SUFFIX = ".partial"
+_COMPRESSION = "zstd"
 # On object storage: the object naming a published folder's current version, and the prefix of version folders.
 PUBLISHED_POINTER = "PUBLISHED"
 _VERSION_PREFIX = "v-"
@@ -95,21 +101,67 @@ class Lake:
         Strict: a key or column the schema does not declare, or a non-nullable one that is missing or null, is an
         error naming the table and the key (a misspelt metric must never become a column of NULLs). A nullable
         column a row leaves out is NULL."""
-        arrow = conform_to_schema(table, rows)
-        _check_partition_columns(arrow, table, source, month)
-        buffer = io.BytesIO()
-        pq.write_table(arrow, buffer, compression="zstd")
+        with self.table_writer(table, source, month, **extra) as writer:
+            writer.write(rows)
+        return writer.relative
+
+    @contextlib.contextmanager
+    def table_writer(self, table: str, source: str, month: str, **extra: str) -> Iterator[TableWriter]:
+        """Replace the partition's file with the rows given to `write` batch by batch, validated as `write_table`
+        validates them and written in row groups of ROW_GROUP_ROWS, so a stage holds one batch, not the partition.
+        The file replaces the old one atomically when the block ends; when the block raises, the old one stays."""
         relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
-        if self.is_local:
-            _remove_stale_temporaries(os.path.dirname(self.path(relative)), TABLE_FILE)
-        self.write_bytes(relative, buffer.getvalue())
-        return relative
+        if not self.is_local:  # one PUT publishes the whole file: object stores have no rename
+            buffer = io.BytesIO()
+            writer = TableWriter(table, source, month, relative, buffer)
+            yield writer
+            writer.close()
+            self.fs.pipe_file(self.path(relative), buffer.getvalue())
+            return
+        target = self.path(relative)
+        folder = os.path.dirname(target)
+        os.makedirs(folder, exist_ok=True)
+        _remove_stale_temporaries(folder, TABLE_FILE)
+        temporary = os.path.join(folder, _temporary_name(TABLE_FILE))
+        try:
+            with open(temporary, "wb") as handle:
+                writer = TableWriter(table, source, month, relative, handle)
+                yield writer
+                writer.close()
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
 
     def read_table(self, table: str, source: str, month: str, **extra: str) -> pa.Table:
         relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
         if not self.fs.exists(self.path(relative)):
             raise PartitionMissing(f"{table} has no partition source={source} month={month} {extra or ''}".strip())
         return _conform(self.read_parquet(self.path(relative)), TABLES[table])
+
+    def iter_rows(
+        self,
+        table: str,
+        source: str,
+        month: str,
+        columns: Sequence[str] | None = None,
+        batch_rows: int = READ_BATCH_ROWS,
+    ) -> Iterator[list[dict]]:
+        """The partition's rows in file order, `batch_rows` at a time, as dicts of `columns` (all declared columns
+        when None; a declared column the file predates reads as NULL). Only one batch is decoded at a time: the
+        file's compressed bytes and that batch are what a reader holds."""
+        relative = f"{self.partition_folder(table, source, month)}/{TABLE_FILE}"
+        if not self.fs.exists(self.path(relative)):
+            raise PartitionMissing(f"{table} has no partition source={source} month={month}")
+        schema = TABLES[table]
+        wanted = pa.schema([schema.field(name) for name in columns]) if columns else schema
+        # Parsed from bytes in memory, never from a Python file object: see `read_parquet`.
+        parquet = pq.ParquetFile(pa.BufferReader(self.read_bytes(relative)))
+        stored = [name for name in wanted.names if name in parquet.schema_arrow.names]
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=stored, use_threads=False):
+            yield _conform(pa.Table.from_batches([batch]), wanted).to_pylist()
 
     def read_table_and_digest(
         self, table: str, source: str, month: str, columns: Sequence[str] | None = None
@@ -136,7 +188,7 @@ class Lake:
         if table not in REPORT_TABLES:
             raise SchemaMismatch(f"{table} is not a declared report table ({', '.join(REPORT_TABLES)})")
         buffer = io.BytesIO()
-        pq.write_table(conform_to_schema(table, rows), buffer, compression="zstd")
+        pq.write_table(conform_to_schema(table, rows), buffer, compression=_COMPRESSION)
         relative = self.report_table_path(table)
         self.write_bytes(relative, buffer.getvalue())
         return relative
@@ -330,6 +382,61 @@ def _remove_stale_temporaries(folder: str, name: str) -> None:
                 else:
                     with contextlib.suppress(FileNotFoundError):
                         os.remove(entry.path)
+
+
+class TableWriter:
+    """Validates a partition's rows and writes them to `sink` in row groups of ROW_GROUP_ROWS (made by
+    `Lake.table_writer`, which publishes the file). Rows given as dicts are validated a thousand at a time."""
+
+    _VALIDATE_ROWS = 1000
+
+    def __init__(self, table: str, source: str, month: str, relative: str, sink):
+        self.table, self.source, self.month = table, source, month
+        self.relative = relative  # the lake path the file is published at
+        self.rows = 0
+        self._sink = sink
+        self._unchecked: list[Mapping] = []
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._parquet: pq.ParquetWriter | None = None
+
+    def write(self, rows: Sequence[Mapping] | pa.Table) -> None:
+        if isinstance(rows, pa.Table):
+            self._validate()
+            self._add(rows)
+        else:
+            self._unchecked.extend(rows)
+            if len(self._unchecked) >= self._VALIDATE_ROWS:
+                self._validate()
+
+    def close(self) -> None:
+        """Write what is pending (an empty table when nothing was written at all) and the file's footer."""
+        self._validate()
+        if self._pending_rows or self._parquet is None:
+            self._write_group(self._pending_rows)
+        self._parquet.close()
+
+    def _validate(self) -> None:
+        if self._unchecked:
+            rows, self._unchecked = self._unchecked, []
+            self._add(rows)
+
+    def _add(self, rows: Sequence[Mapping] | pa.Table) -> None:
+        arrow = conform_to_schema(self.table, rows)
+        _check_partition_columns(arrow, self.table, self.source, self.month)
+        self._pending.append(arrow)
+        self._pending_rows += arrow.num_rows
+        self.rows += arrow.num_rows
+        while self._pending_rows >= ROW_GROUP_ROWS:
+            self._write_group(ROW_GROUP_ROWS)
+
+    def _write_group(self, count: int) -> None:
+        pending = pa.concat_tables(self._pending) if self._pending else conform_to_schema(self.table, [])
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self._sink, pending.schema, compression=_COMPRESSION)
+        self._parquet.write_table(pending.slice(0, count), row_group_size=ROW_GROUP_ROWS)
+        rest = pending.slice(count)
+        self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
 
 
 class SchemaMismatch(ValueError):

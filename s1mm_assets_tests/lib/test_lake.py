@@ -4,6 +4,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from s1mm_assets.lib import lake as lake_module
 from s1mm_assets.lib.lake import Lake, PartitionMissing, SchemaMismatch
 
 
@@ -120,3 +121,34 @@ def test_a_nullable_column_a_row_leaves_out_is_null(lake: Lake):
     lake.write_table("quarantine", "arxiv", "2024-01", [row])
     [stored] = lake.read_table("quarantine", "arxiv", "2024-01").to_pylist()
     assert stored["reason"] is None and stored["item_id"] == "p#1"
+
+
+def test_a_partition_written_batch_by_batch_is_stored_in_row_groups_and_read_back_in_order(lake: Lake, monkeypatch):
+    monkeypatch.setattr(lake_module, "ROW_GROUP_ROWS", 4)
+    rows = [_quarantine_row(item_id=f"p{index}#f1", paper_id=f"p{index}") for index in range(10)]
+    with lake.table_writer("quarantine", "arxiv", "2024-01", stage="figures") as writer:
+        for start in range(0, len(rows), 3):
+            writer.write(rows[start : start + 3])
+    path = lake.local_path(f"{lake.partition_folder('quarantine', 'arxiv', '2024-01', stage='figures')}/data.parquet")
+    assert [pq.ParquetFile(path).metadata.row_group(index).num_rows for index in range(3)] == [4, 4, 2]
+    assert lake.read_table("quarantine", "arxiv", "2024-01", stage="figures").to_pylist() == rows
+
+
+def test_rows_are_read_a_batch_at_a_time_with_only_the_columns_asked_for(lake: Lake):
+    rows = [_quarantine_row(item_id=f"p{index}#f1", paper_id=f"p{index}") for index in range(5)]
+    lake.write_table("quarantine", "arxiv", "2024-01", rows)
+    batches = list(lake.iter_rows("quarantine", "arxiv", "2024-01", columns=["paper_id", "reason"], batch_rows=2))
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert [row for batch in batches for row in batch] == [
+        {"paper_id": row["paper_id"], "reason": row["reason"]} for row in rows
+    ]
+
+
+def test_a_batched_write_that_fails_midway_publishes_nothing(lake: Lake):
+    lake.write_table("quarantine", "arxiv", "2024-01", [_quarantine_row()], stage="figures")
+    with pytest.raises(SchemaMismatch), lake.table_writer("quarantine", "arxiv", "2024-01", stage="figures") as writer:
+        writer.write([_quarantine_row(reason="first batch")])
+        writer.write([{**_quarantine_row(), "reasn": "misspelt"}])
+    folder = lake.local_path(lake.partition_folder("quarantine", "arxiv", "2024-01", stage="figures"))
+    assert [path.name for path in folder.iterdir()] == ["data.parquet"]
+    assert lake.read_table("quarantine", "arxiv", "2024-01", stage="figures").to_pylist() == [_quarantine_row()]

@@ -22,19 +22,31 @@ from s1mm_assets.lib.lake import Lake
 from s1mm_assets.lib.settings import CaptionerSettings
 from s1mm_assets.lib.stages.report import StageReport
 
+# What a request needs of each table: the figures' citing paragraphs, their largest column, are not read.
+_FIGURE_COLUMNS = ["figure_id", "paper_id", "raw_caption", "image_path", "image_sha256", "number"]
+_CONTEXT_COLUMNS = ["figure_id", "title", "abstract", "citing_sentences"]
+_PREVIEW_ROWS = 3
+
 
 def caption_requests(lake: Lake, source: str, month: str) -> list[CaptionRequest]:
-    figures = {row["figure_id"]: row for row in lake.read_table("figures", source, month).to_pylist()}
+    figures = {
+        row["figure_id"]: row for batch in lake.iter_rows("figures", source, month, _FIGURE_COLUMNS) for row in batch
+    }
     requests = []
-    for context in lake.read_table("contexts", source, month).to_pylist():
+    # Every figure of a paper repeats its title and abstract: one copy of each text is kept for all of them.
+    texts: dict[str, str] = {}
+    for context in (row for batch in lake.iter_rows("contexts", source, month, _CONTEXT_COLUMNS) for row in batch):
         figure = figures[context["figure_id"]]
+        title, abstract = context["title"] or "", context["abstract"] or ""
         requests.append(
             CaptionRequest(
                 figure_id=figure["figure_id"],
                 paper_id=figure["paper_id"],
                 raw_caption=figure["raw_caption"] or "",
                 context=FigureContext(
-                    context["title"] or "", context["abstract"] or "", tuple(context["citing_sentences"] or ())
+                    texts.setdefault(title, title),
+                    texts.setdefault(abstract, abstract),
+                    tuple(context["citing_sentences"] or ()),
                 ),
                 image_path=figure["image_path"],
                 image_sha256=figure["image_sha256"],
@@ -83,21 +95,32 @@ def enhance_captions(
         cache.append(checkpoint)
     elapsed = time.monotonic() - started
 
-    results = []
-    for request in requests:
-        identity = keys[request.figure_id].digest if cache else request.figure_id
-        if identity in fresh:
-            results.append(_as_result_for(fresh[identity], request.figure_id))
-        elif identity in cached:
-            results.append(result_from_row(cached[identity], request.figure_id))
-        else:  # a backend that skipped a request must not cost the figure its record
-            results.append(backend.failure(request, "the backend returned no result for this figure"))
-
-    rows = [_row(request, result, source, month) for request, result in zip(requests, results, strict=True)]
-    output = lake.write_table("captions", source, month, rows)
+    statuses: Counter[str] = Counter()
+    lengths: list[int] = []
+    preview: list[tuple[str, str]] = []
+    with lake.table_writer("captions", source, month) as caption_table:
+        for request in requests:
+            identity = keys[request.figure_id].digest if cache else request.figure_id
+            if identity in fresh:
+                result = _as_result_for(fresh[identity], request.figure_id)
+            elif identity in cached:
+                result = result_from_row(cached[identity], request.figure_id)
+            else:  # a backend that skipped a request must not cost the figure its record
+                result = backend.failure(request, "the backend returned no result for this figure")
+            row = _row(request, result, source, month)
+            caption_table.write([row])
+            statuses[row["status"]] += 1
+            if row["status"] == "ok":
+                lengths.append(len(row["enhanced_caption"] or ""))
+            if len(preview) < _PREVIEW_ROWS:
+                text = row["enhanced_caption"] or f"[{row['status']}] {row['error']}"
+                preview.append((f"{request.paper_id} ({row['backend']})", text))
     if cache:
         cache.compact()
-    return _report(requests, rows, fresh, from_cache, elapsed, output)
+    report = _report(statuses, lengths, fresh, from_cache, elapsed)
+    report.outputs = [caption_table.relative]
+    report.preview = preview
+    return report
 
 
 def _as_result_for(result: CaptionResult, figure_id: str) -> CaptionResult:
@@ -125,18 +148,15 @@ def _row(request: CaptionRequest, result: CaptionResult, source: str, month: str
 
 
 def _report(
-    requests: list[CaptionRequest],
-    rows: list[dict],
+    statuses: Counter[str],
+    lengths: list[int],
     fresh: dict[str, CaptionResult],
     from_cache: int,
     elapsed: float,
-    output: str,
 ) -> StageReport:
-    statuses = Counter(row["status"] for row in rows)
-    report = StageReport(rows=len(rows), failed=len(rows) - statuses["ok"], failed_label="captions not usable")
-    report.outputs = [output]
+    rows = sum(statuses.values())
+    report = StageReport(rows=rows, failed=rows - statuses["ok"], failed_label="captions not usable")
     report.metrics = {f"status_{status}": statuses[status] for status in STATUSES}
-    lengths = [len(row["enhanced_caption"] or "") for row in rows if row["status"] == "ok"]
     report.metrics["enhanced_chars_median"] = statistics.median(lengths) if lengths else None
 
     # What this run asked a model, and how fast it answered (None where nothing was asked).
@@ -151,10 +171,6 @@ def _report(
         "latency_p50_s": _percentile(latencies, 0.50),
         "latency_p95_s": _percentile(latencies, 0.95),
     }
-    report.preview = [
-        (f"{request.paper_id} ({row['backend']})", row["enhanced_caption"] or f"[{row['status']}] {row['error']}")
-        for request, row in zip(requests[:3], rows[:3], strict=True)
-    ]
     return report
 
 

@@ -10,6 +10,7 @@ has the measurements).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 
 import loky
 
@@ -33,6 +34,9 @@ def figure_id(paper_id: str, figure_key: str) -> str:
 # Starting workers costs seconds (a process each, importing PyMuPDF, lxml, pylatexenc); below this many papers
 # one worker is faster (bench/extraction_stage.py, BENCHMARKS.md "Extraction").
 POOL_FROM_PAPERS = 500
+# What a paper's job needs of its row in `papers`.
+_PAPER_COLUMNS = ["paper_id", "bundle_path", "bundle_filename"]
+_PREVIEW_ROWS = 5
 
 
 def extract_figures(
@@ -45,45 +49,61 @@ def extract_figures(
 ) -> StageReport:
     """`workers`: processes to extract with; None picks one per CPU this process may use (its affinity and, in a
     container or Kubernetes pod, its CPU quota: not the node's cores) for partitions large enough to gain, else
-    one. Every paper is extracted in a sandbox worker held to `limits` (the defaults when None)."""
-    papers = lake.read_table("papers", source, month).to_pylist()
-    figure_rows: list[dict] = []
-    document_rows: list[dict] = []
+    one. Every paper is extracted in a sandbox worker held to `limits` (the defaults when None).
+
+    Papers stream through: each one's images go to the blob store and its rows to the tables' writers as its
+    extraction comes back, so what is held is a few papers in flight, not the partition."""
+    papers = [row for batch in lake.iter_rows("papers", source, month, _PAPER_COLUMNS) for row in batch]
     quarantine: list[QuarantineRecord] = []
+    by_extractor: Counter[str] = Counter()
+    without_figures = failed = 0
+    preview: list[tuple[str, str]] = []
     if workers is None:
         workers = loky.cpu_count() if len(papers) >= POOL_FROM_PAPERS else 1
-    with Sandbox(limits or ExtractionSettings(), workers=workers, dpi=dpi) as sandbox:
+    with (
+        lake.table_writer("figures", source, month) as figure_table,
+        lake.table_writer("documents", source, month) as document_table,
+        Sandbox(limits or ExtractionSettings(), workers=workers, dpi=dpi) as sandbox,
+    ):
         outcomes = sandbox.extract(_job(lake, paper) for paper in papers)
         for paper, outcome in zip(papers, outcomes, strict=True):
             paper_id = paper["paper_id"]
             extraction = outcome.extraction
             if extraction is None:
                 quarantine.append(QuarantineRecord(STAGE, paper_id, paper_id, outcome.reason, outcome.detail))
-                document_rows.append(_document_row(paper, source, month, None, error=outcome.detail))
+                document_table.write([_document_row(paper, source, month, None, error=outcome.detail)])
+                failed += 1
+                without_figures += 1
                 continue
             used_keys: set[str] = set()
+            figure_rows = []
             for figure in extraction.figures:
                 key = _unique(figure.figure_key, used_keys)
                 figure_rows.append(_figure_row(lake, paper_id, source, month, key, figure))
+            figure_table.write(figure_rows)
+            by_extractor.update(row["extractor"] for row in figure_rows)
+            preview += [(f"{row['paper_id']} Fig. {row['number']}", row["raw_caption"]) for row in figure_rows]
+            del preview[_PREVIEW_ROWS:]
             for problem in extraction.problems:
                 item = f"{paper_id}#{problem.figure_key}" if problem.figure_key else paper_id
                 quarantine.append(QuarantineRecord(STAGE, item, paper_id, problem.reason, problem.detail))
-            document_rows.append(_document_row(paper, source, month, extraction))
-    report = StageReport(rows=len(figure_rows), quarantined=len(quarantine))
+            document_table.write([_document_row(paper, source, month, extraction)])
+            without_figures += not extraction.figures
+    figures = figure_table.rows
+    report = StageReport(rows=figures, quarantined=len(quarantine), failed=failed)
     report.outputs = [
-        lake.write_table("figures", source, month, figure_rows),
-        lake.write_table("documents", source, month, document_rows),
+        figure_table.relative,
+        document_table.relative,
         write_quarantine(lake, STAGE, source, month, quarantine),
     ]
-    report.failed = sum(row["error"] is not None for row in document_rows)
     report.metrics = {
         "papers": len(papers),
-        "papers_without_figures": sum(row["n_figures"] == 0 for row in document_rows),
-        "figures_per_paper": len(figure_rows) / len(papers) if papers else None,
+        "papers_without_figures": without_figures,
+        "figures_per_paper": figures / len(papers) if papers else None,
     }
     for extractor in ("latex", "jats", "pdf"):
-        report.metrics[f"figures_{extractor}"] = sum(row["extractor"] == extractor for row in figure_rows)
-    report.preview = [(f"{row['paper_id']} Fig. {row['number']}", row["raw_caption"]) for row in figure_rows[:5]]
+        report.metrics[f"figures_{extractor}"] = by_extractor[extractor]
+    report.preview = preview
     return report
 
 

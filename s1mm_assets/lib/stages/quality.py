@@ -32,46 +32,99 @@ from s1mm_assets.lib.stages.report import StageReport
 def score_quality(
     lake: Lake, source: str, month: str, policy: GateSettings | None = None, models: ScoringModels | None = None
 ) -> StageReport:
+    """Figures stream through a batch at a time (with their captions and contexts, which the earlier stages wrote
+    in the same order); what is held for the whole partition is each paper's stated licence and the numbers of each
+    figure that the gate and the metrics are computed from."""
     policy = policy or GateSettings()
     models = models or ScoringModels()
     licenses.check_policy(policy.license_policy)
-    figures = lake.read_table("figures", source, month).to_pylist()
-    captions = _rows_by(lake, "captions", source, month, "figure_id")
-    contexts = _rows_by(lake, "contexts", source, month, "figure_id")
-    papers = _rows_by(lake, "papers", source, month, "paper_id")
-    documents = _rows_by(lake, "documents", source, month, "paper_id")
+    stated_licenses = _stated_licenses(lake, source, month)
+    perplexity_sample = _perplexity_sample(lake, source, month, models)
+    captions = _Aligned(lake.iter_rows("captions", source, month, _CAPTION_COLUMNS), "figure_id")
+    contexts = _Aligned(lake.iter_rows("contexts", source, month, _CONTEXT_COLUMNS), "figure_id")
 
-    rows = []
-    for figure in figures:
-        paper, document = papers.get(figure["paper_id"], {}), documents.get(figure["paper_id"], {})
-        stated_license = paper.get("license") or document.get("license")
-        caption, context = captions.get(figure["figure_id"], {}), contexts.get(figure["figure_id"], {})
-        rows.append(
-            _measure(lake, figure, caption, context, stated_license, policy) | {"source": source, "month": month}
-        )
-    raw = [figure["raw_caption"] or "" for figure in figures]
-    enhanced = [captions.get(figure["figure_id"], {}).get("enhanced_caption") or "" for figure in figures]
-    _add_clip_scores(rows, figures, raw, enhanced, models, lake)
-    _add_perplexities(rows, raw, enhanced, models)
-    for row in rows:
-        row["passed"] = not row["reasons"]
-    verdicts = gate.evaluate(rows, policy)
+    measured: list[dict] = []  # every figure's row without its lists of terms: what the gate and metrics read
+    preview: list[dict] = []
+    with lake.table_writer("quality", source, month) as quality_table:
+        for figures in lake.iter_rows("figures", source, month, _FIGURE_COLUMNS):
+            rows = []
+            batch_captions = [captions.pop(figure["figure_id"]) for figure in figures]
+            for figure, caption in zip(figures, batch_captions, strict=True):
+                context = contexts.pop(figure["figure_id"])
+                stated_license = stated_licenses.get(figure["paper_id"])
+                rows.append(
+                    _measure(lake, figure, caption, context, stated_license, policy)
+                    | {"source": source, "month": month}
+                )
+            raw = [figure["raw_caption"] or "" for figure in figures]
+            enhanced = [caption.get("enhanced_caption") or "" for caption in batch_captions]
+            _add_clip_scores(rows, figures, raw, enhanced, models, lake)
+            _add_perplexities(rows, raw, enhanced, models, perplexity_sample)
+            for row in rows:
+                row["passed"] = not row["reasons"]
+            quality_table.write(rows)
+            measured += [{name: value for name, value in row.items() if name not in _NOT_MEASURED} for row in rows]
+            preview += rows[: _PREVIEW_ROWS - len(preview)]
+    verdicts = gate.evaluate(measured, policy)
 
-    report = StageReport(rows=len(rows), failed=sum(not row["passed"] for row in rows), failed_label="held back")
+    report = StageReport(
+        rows=len(measured), failed=sum(not row["passed"] for row in measured), failed_label="held back"
+    )
     report.outputs = [
-        lake.write_table("quality", source, month, rows),
+        quality_table.relative,
         lake.write_table("checks", source, month, _check_rows(verdicts, source, month)),
     ]
     report.verdicts = verdicts
-    report.metrics = _partition_metrics(rows) | _not_measured(rows, models)
+    report.metrics = _partition_metrics(measured) | _not_measured(measured, models)
     report.preview = [
         (
             f"{row['figure_id']} {'passed' if row['passed'] else 'held back'}",
             ", ".join(row["reasons"]) or _preview_scores(row),
         )
-        for row in rows[:5]
+        for row in preview
     ]
     return report
+
+
+# What each stage's table contributes to a figure's measurements.
+_FIGURE_COLUMNS = ["figure_id", "paper_id", "raw_caption", "image_path", "image_sha256"]
+_CAPTION_COLUMNS = ["figure_id", "enhanced_caption", "status"]
+_CONTEXT_COLUMNS = ["figure_id", "title", "abstract", "citing_sentences"]
+# Columns of a quality row that neither the gate nor the partition's metrics read: not held for the partition.
+_NOT_MEASURED = {"ungrounded", "image_sha256", "image_phash", "paper_id", "license_id", "license_policy"}
+_PREVIEW_ROWS = 5
+
+
+class _Aligned:
+    """Rows of a table looked up by `key` while reading it a batch at a time. A table in the same order as the
+    figures is held a batch at a time; rows out of that order are kept until asked for, so any order is right."""
+
+    def __init__(self, batches, key: str):
+        self._batches = iter(batches)
+        self._key = key
+        self._ahead: dict[str, dict] = {}
+
+    def pop(self, value: str) -> dict:
+        """The row whose key is `value` ({} when the table has none), forgotten once returned."""
+        while value not in self._ahead:
+            batch = next(self._batches, None)
+            if batch is None:
+                return {}
+            self._ahead.update((row[self._key], row) for row in batch)
+        return self._ahead.pop(value)
+
+
+def _stated_licenses(lake: Lake, source: str, month: str) -> dict[str, str | None]:
+    """Each paper's licence as its listing states it, else as its document does."""
+    stated = {
+        row["paper_id"]: row["license"]
+        for batch in lake.iter_rows("documents", source, month, ["paper_id", "license"])
+        for row in batch
+    }
+    for batch in lake.iter_rows("papers", source, month, ["paper_id", "license"]):
+        for paper in batch:
+            stated[paper["paper_id"]] = paper["license"] or stated.get(paper["paper_id"])
+    return stated
 
 
 def _image_bytes(lake: Lake, path: str) -> bytes:
@@ -80,10 +133,6 @@ def _image_bytes(lake: Lake, path: str) -> bytes:
         return lake.read_bytes(path)
     except FileNotFoundError:
         return b""
-
-
-def _rows_by(lake: Lake, table: str, source: str, month: str, key: str) -> dict[str, dict]:
-    return {row[key]: row for row in lake.read_table(table, source, month).to_pylist()}
 
 
 def _measure(
@@ -167,15 +216,25 @@ def _add_clip_scores(
         )
 
 
-def _add_perplexities(rows: list[dict], raw: list[str], enhanced: list[str], models: ScoringModels) -> None:
-    """Pseudo-perplexity of both captions of the figures in the partition's perplexity sample (all of them unless
-    `models.perplexity_sample` limits it); token counts for every figure. No per-figure decision uses it."""
+def _perplexity_sample(lake: Lake, source: str, month: str, models: ScoringModels) -> set[str]:
+    """The partition's figures whose pseudo-perplexity is measured (all of them unless `models.perplexity_sample`
+    limits it): drawn from the whole partition, though its figures are scored a batch at a time."""
+    if models.masked_lm is None:
+        return set()
+    batches = lake.iter_rows("figures", source, month, ["figure_id"])
+    return hashed_sample((row["figure_id"] for batch in batches for row in batch), models.perplexity_sample)
+
+
+def _add_perplexities(
+    rows: list[dict], raw: list[str], enhanced: list[str], models: ScoringModels, sample: set[str]
+) -> None:
+    """Pseudo-perplexity of both captions of the figures in the partition's perplexity `sample`; token counts for
+    every figure. No per-figure decision uses it."""
     if models.masked_lm is None:
         for row in rows:
             row["perplexity_not_measured"] = NO_MASKED_LM
         return
     lm = models.masked_lm
-    sample = hashed_sample((row["figure_id"] for row in rows), models.perplexity_sample)
     sampled = [index for index, row in enumerate(rows) if row["figure_id"] in sample]
     scores = lm.pseudo_perplexities([raw[index] for index in sampled] + [enhanced[index] for index in sampled])
     scored = {index: (scores[k], scores[len(sampled) + k]) for k, index in enumerate(sampled)}

@@ -43,11 +43,12 @@ def release_folder(source: str, month: str) -> str:
 
 
 def publish_release(lake: Lake, source: str, month: str) -> StageReport:
-    papers = {row["paper_id"]: row for row in lake.read_table("papers", source, month).to_pylist()}
-    figures = {row["figure_id"]: row for row in lake.read_table("figures", source, month).to_pylist()}
-    captions = {row["figure_id"]: row for row in lake.read_table("captions", source, month).to_pylist()}
+    papers = _rows_by(lake, "papers", source, month, "paper_id", _PAPER_COLUMNS)
     quality = _with_ownership(lake, source, month, lake.read_table("quality", source, month).to_pylist())
     released = [row for row in quality if row["passed"]]
+    released_ids = {row["figure_id"] for row in released}
+    figures = _rows_by(lake, "figures", source, month, "figure_id", _FIGURE_COLUMNS, released_ids)
+    captions = _rows_by(lake, "captions", source, month, "figure_id", _CAPTION_COLUMNS, released_ids)
     samples = [
         ReleaseSample(
             key=row["figure_id"],
@@ -112,6 +113,35 @@ def publish_release(lake: Lake, source: str, month: str) -> StageReport:
     }
     report.preview = [(sample.metadata["paper_id"], sample.metadata["recaption"]) for sample in samples[:3]]
     return report
+
+
+# What the release reads of each earlier stage's table (sample_metadata, the samples and the manifest): a figure's
+# citing paragraphs and a paper's abstract, the largest columns, are not held.
+_PAPER_COLUMNS = ["paper_id", "title", "categories", "source", "month", "doi", "url", "discipline", "license"]
+_FIGURE_COLUMNS = [
+    "figure_id",
+    "raw_caption",
+    "label",
+    "number",
+    "width",
+    "height",
+    "image_sha256",
+    "image_path",
+    "image_format",
+]
+_CAPTION_COLUMNS = ["figure_id", "enhanced_caption", "backend", "model", "prompt_version"]
+
+
+def _rows_by(
+    lake: Lake, table: str, source: str, month: str, key: str, columns: list[str], only: set[str] | None = None
+) -> dict[str, dict]:
+    """The table's rows by `key`; those whose key is in `only`, when given."""
+    return {
+        row[key]: row
+        for batch in lake.iter_rows(table, source, month, columns)
+        for row in batch
+        if only is None or row[key] in only
+    }
 
 
 def human_bytes(count: int) -> str:
