@@ -53,15 +53,27 @@ def scoring_step_tags(scoring: ScoringSettings) -> dict[str, object]:
     return {"dagster-k8s/config": GPU_POD_CONFIG} if on_gpu else {}
 
 
-# On one machine every step is a child of a forkserver that has imported the code location once: a step starts in
-# a fraction of a second instead of paying ~3-5 s to import Dagster, PyMuPDF, pyarrow and the rest again
-# (BENCHMARKS.md, "Run overhead"). Forking from a clean server process, not from the run process with its threads.
+# On one machine every step is a child of a forkserver that has imported, once, what each step's process would
+# otherwise import again: the code location (Dagster, PyMuPDF, pyarrow, ...; ~4 s) and the machinery of the
+# local SQLite instance a step opens before its first line of our code (SQLAlchemy, Alembic, the daemon's run
+# monitoring, rich; ~1.5 s). The instance's modules are Dagster's own: one renamed in a later Dagster is skipped
+# by the forkserver and only costs that time again (BENCHMARKS.md, "Runs through Dagster"). Forking from a clean
+# server process, not from the run process with its threads.
+STEP_PRELOAD_MODULES = (
+    "s1mm_assets.definitions",
+    "dagster._core.instance.factory",
+    "dagster._core.storage.sqlite_storage",
+    "dagster._core.storage.local_compute_log_manager",
+    "dagster._daemon.controller",
+)
+
+
 @dg.configured(
     dg.multiprocess_executor,
     config_schema={"max_concurrent": dg.Field(int, is_required=False, description="steps at once; default: CPUs")},
 )
 def local_executor(config: dict) -> dict:
-    forkserver = {"start_method": {"forkserver": {"preload_modules": ["s1mm_assets.definitions"]}}}
+    forkserver = {"start_method": {"forkserver": {"preload_modules": list(STEP_PRELOAD_MODULES)}}}
     return forkserver | ({"max_concurrent": config["max_concurrent"]} if "max_concurrent" in config else {})
 
 
