@@ -32,6 +32,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import fsspec
 import pyarrow as pa
@@ -119,21 +120,11 @@ class Lake:
             self.fs.pipe_file(self.path(relative), buffer.getvalue())
             return
         target = self.path(relative)
-        folder = os.path.dirname(target)
-        os.makedirs(folder, exist_ok=True)
-        _remove_stale_temporaries(folder, TABLE_FILE)
-        temporary = os.path.join(folder, _temporary_name(TABLE_FILE))
-        try:
-            with open(temporary, "wb") as handle:
-                writer = TableWriter(table, source, month, relative, handle)
-                yield writer
-                writer.close()
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+        _remove_stale_temporaries(os.path.dirname(target), TABLE_FILE)
+        with _replaced_atomically(target) as handle:
+            writer = TableWriter(table, source, month, relative, handle)
+            yield writer
+            writer.close()
 
     def read_table(self, table: str, source: str, month: str, **extra: str) -> pa.Table:
         relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
@@ -243,18 +234,8 @@ class Lake:
         if not self.is_local:
             self.fs.pipe_file(target, data)
             return
-        folder = os.path.dirname(target)
-        os.makedirs(folder, exist_ok=True)
-        temporary = os.path.join(folder, _temporary_name(os.path.basename(target)))
-        try:
-            with open(temporary, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+        with _replaced_atomically(target) as handle:
+            handle.write(data)
 
     @contextlib.contextmanager
     def staged_folder(self, relative: str) -> Iterator[Path]:
@@ -347,6 +328,24 @@ class Lake:
             elif not any(_is_version(part) for part in folder.split("/")):  # not a version never committed
                 found.add(folder)
         return sorted(found)
+
+
+@contextlib.contextmanager
+def _replaced_atomically(target: str) -> Iterator[BinaryIO]:
+    """A local file written beside `target` and renamed over it once the block ends, synced first: readers see the
+    old file or the whole new one; when the block raises, the old one stays and the partial file is removed."""
+    folder = os.path.dirname(target)
+    os.makedirs(folder, exist_ok=True)
+    temporary = os.path.join(folder, _temporary_name(os.path.basename(target)))
+    try:
+        with open(temporary, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def _swap_folder(staging: Path, final: Path) -> None:
