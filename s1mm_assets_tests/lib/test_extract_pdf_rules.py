@@ -492,3 +492,28 @@ def test_a_figure_across_both_columns_over_a_short_caption_at_the_left_margin():
     assert figure.caption == "Study schema"
     x0, y0, x1, y1 = figure.bbox  # both boxes, above the caption
     assert x0 <= 150 and y0 <= 60 and x1 >= 530 and y1 < 400
+
+
+def test_a_flow_chart_of_boxed_labels_in_body_type_is_one_figure():
+    """Boxes holding a line or two of text in the body's own type, joined by arrows: the labels belong to the
+    figure, they are not paragraphs that end it."""
+    document = pymupdf.open()
+    page = new_page(document)
+    paragraph(page, (72, 60, 540, 200))
+    nodes = [(150, 230, 460, 262), (110, 300, 330, 332), (200, 370, 520, 402)]
+    labels = [
+        "Exploration of the whole set of rules found by the search",
+        "Subspaces of rules that share a consequent",
+        "The representative rule of each subspace and its support",
+    ]
+    for (x0, y0, x1, y1), label in zip(nodes, labels, strict=True):
+        page.draw_rect(pymupdf.Rect(x0, y0, x1, y1), color=(0, 0, 0), fill=(1, 1, 1), width=0.7)
+        page.insert_textbox(pymupdf.Rect(x0 + 6, y0 + 8, x1 - 6, y1 - 4), label, fontsize=10)
+    for top, bottom in ((262, 300), (332, 370)):
+        page.draw_line((220, top), (220, bottom), color=(0, 0, 0), width=0.7)
+    spans(page, 72, 425, [[("Fig. 1", "hebo"), (" Exploration of a set of rules.", "helv")]])
+    paragraph(page, (72, 450, 540, 600))
+    [figure] = extract(document).figures
+    x0, y0, x1, y1 = figure.bbox
+    assert figure.caption == "Exploration of a set of rules."
+    assert y0 <= 231 and y1 >= 401 and y1 < 425 and x0 <= 111 and x1 >= 519

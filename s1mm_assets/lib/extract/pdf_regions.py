@@ -27,6 +27,8 @@ _GUTTER_SHARE = 0.5  # a gutter is crossed by fewer paragraphs than this share o
 _MARGIN_SHARE = 0.15  # strips crossed by fewer paragraphs than this share of the busiest are margin
 _NARROW = 0.6  # paragraphs narrower than this share of the widest are set in columns
 _PARAGRAPHS_PER_SIDE = 6  # fewer on the even or the odd pages: their columns are found from all pages together
+_DIAGRAM_NODE_LINES = 3  # a flow chart's box holds a label of a few lines; a framed sidebar, paragraphs
+_DIAGRAM_NODE_FIT = 4.0  # the box's area at most this many times its text's
 _FURNITURE_MARGIN = 0.06  # graphics wholly within this share of the page top or bottom are page furniture
 _PANEL_LABEL = re.compile(r"^\s*(\([a-zA-Z]\)|[a-zA-Z]\)|\([ivx]{1,4}\))\s")
 _HEADING = re.compile(
@@ -172,6 +174,7 @@ def page_elements(page: Page, captions: list[Caption], body_size: float, columns
             (is_prose(block, body_size, columns.width) or is_heading(block, body_size))
             and not any(contains(image, block.box) for image in page.images)
             and not _panel_text(block, body_size)
+            and not _diagram_node(block, page.vectors)
         ):
             obstacles.append((block.box, index))
         else:
@@ -212,6 +215,18 @@ def _panel_text(block: Block, body_size: float) -> bool:
     """A panel's own caption ("(a) ..."), in smaller type than the body: part of the figure, not text that
     ends it."""
     return block.size < body_size - 0.3 and bool(_PANEL_LABEL.match(block.text))
+
+
+def _diagram_node(block: Block, vectors: Sequence[Box]) -> bool:
+    """A line or three of text inside a drawn box that fits it closely: a node of a flow chart or diagram, part
+    of the figure (set in body type, it would otherwise read as prose that ends the figure). A framed sidebar holds
+    more lines; a page frame is far larger than any one block in it."""
+    if len(block.lines) > _DIAGRAM_NODE_LINES:
+        return False
+    return any(
+        contains(vector, block.box, tolerance=0.5) and area(vector) <= _DIAGRAM_NODE_FIT * area(block.box)
+        for vector in vectors
+    )
 
 
 def _rule(box: Box) -> bool:
