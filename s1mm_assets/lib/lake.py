@@ -93,6 +93,11 @@ class Lake:
         parts += [f"{key}={value}" for key, value in extra.items()]
         return "/".join(parts)
 
+    @classmethod
+    def table_file(cls, table: str, source: str, month: str, **extra: str) -> str:
+        """The partition's Parquet file, relative to the lake root."""
+        return f"{cls.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
+
     def table_glob(self, table: str) -> str:
         return self.path(f"tables/{table}/**/*.parquet")
 
@@ -111,7 +116,7 @@ class Lake:
         """Replace the partition's file with the rows given to `write` batch by batch, validated as `write_table`
         validates them and written in row groups of ROW_GROUP_ROWS, so a stage holds one batch, not the partition.
         The file replaces the old one atomically when the block ends; when the block raises, the old one stays."""
-        relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
+        relative = self.table_file(table, source, month, **extra)
         if not self.is_local:  # one PUT publishes the whole file: object stores have no rename
             buffer = io.BytesIO()
             writer = TableWriter(table, source, month, relative, buffer)
@@ -127,10 +132,14 @@ class Lake:
             writer.close()
 
     def read_table(self, table: str, source: str, month: str, **extra: str) -> pa.Table:
-        relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
+        relative = self._existing_table_file(table, source, month, **extra)
+        return _conform(self.read_parquet(self.path(relative)), TABLES[table])
+
+    def _existing_table_file(self, table: str, source: str, month: str, **extra: str) -> str:
+        relative = self.table_file(table, source, month, **extra)
         if not self.fs.exists(self.path(relative)):
             raise PartitionMissing(f"{table} has no partition source={source} month={month} {extra or ''}".strip())
-        return _conform(self.read_parquet(self.path(relative)), TABLES[table])
+        return relative
 
     def iter_rows(
         self,
@@ -143,11 +152,8 @@ class Lake:
         """The partition's rows in file order, `batch_rows` at a time, as dicts of `columns` (all declared columns
         when None; a declared column the file predates reads as NULL). Only one batch is decoded at a time: the
         file's compressed bytes and that batch are what a reader holds."""
-        relative = f"{self.partition_folder(table, source, month)}/{TABLE_FILE}"
-        if not self.fs.exists(self.path(relative)):
-            raise PartitionMissing(f"{table} has no partition source={source} month={month}")
-        schema = TABLES[table]
-        wanted = pa.schema([schema.field(name) for name in columns]) if columns else schema
+        relative = self._existing_table_file(table, source, month)
+        wanted = _declared(table, columns)
         # Parsed from bytes in memory, never from a Python file object: see `read_parquet`.
         parquet = pq.ParquetFile(pa.BufferReader(self.read_bytes(relative)))
         stored = [name for name in wanted.names if name in parquet.schema_arrow.names]
@@ -159,15 +165,10 @@ class Lake:
     ) -> tuple[pa.Table, str]:
         """The partition's table (those of `columns` it declares, when given) and the sha256 of its file: what a
         stage that decides from other partitions records as consulted."""
-        relative = f"{self.partition_folder(table, source, month)}/{TABLE_FILE}"
-        if not self.fs.exists(self.path(relative)):
-            raise PartitionMissing(f"{table} has no partition source={source} month={month}")
-        data = self.read_bytes(relative)
+        data = self.read_bytes(self._existing_table_file(table, source, month))
         parquet = pq.ParquetFile(pa.BufferReader(data))
         stored = parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names] if columns else None)
-        schema = TABLES[table]
-        wanted = pa.schema([schema.field(name) for name in columns]) if columns else schema
-        return _conform(stored, wanted), sha256_hex(data)
+        return _conform(stored, _declared(table, columns)), sha256_hex(data)
 
     @staticmethod
     def report_table_path(table: str) -> str:
@@ -211,7 +212,7 @@ class Lake:
         return parquet.read(columns=columns)
 
     def has_partition(self, table: str, source: str, month: str, **extra: str) -> bool:
-        relative = f"{self.partition_folder(table, source, month, **extra)}/{TABLE_FILE}"
+        relative = self.table_file(table, source, month, **extra)
         return self.fs.exists(self.path(relative))
 
     # --- blobs --------------------------------------------------------------------------------------------
@@ -492,6 +493,12 @@ def _check_partition_columns(arrow: pa.Table, table: str, source: str, month: st
         values = set(arrow.column(column).to_pylist())
         if values - {expected}:
             raise ValueError(f"{table}: rows for {sorted(values - {expected})} written into {column}={expected}")
+
+
+def _declared(table: str, columns: Sequence[str] | None) -> pa.Schema:
+    """The table's declared schema, narrowed to `columns` when given."""
+    schema = TABLES[table]
+    return pa.schema([schema.field(name) for name in columns]) if columns else schema
 
 
 def _conform(stored: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from s1mm_assets.lib.disciplines import discipline_for
 from s1mm_assets.lib.identifiers import work_keys
-from s1mm_assets.lib.lake import TABLE_FILE, Lake, PartitionMissing
+from s1mm_assets.lib.lake import Lake, PartitionMissing
 from s1mm_assets.lib.licenses import allowed, license_id
 from s1mm_assets.lib.quarantine import QuarantineRecord
 from s1mm_assets.lib.sources.listing import FetchPlan, Link, ListedPaper, newer_versions
@@ -295,7 +295,5 @@ def _report(
     if notes:
         report.metrics["notes"] = "; ".join(notes)
     report.preview = [(row["paper_id"], row["title"] or "(untitled)") for row in rows[:5]]
-    report.outputs = [
-        f"{lake.partition_folder(table, source, month)}/{TABLE_FILE}" for table in ("listings", "listing_progress")
-    ]
+    report.outputs = [lake.table_file(table, source, month) for table in ("listings", "listing_progress")]
     return report

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from s1mm_assets.lib.extract.bundle import UnreadableBundle, detect_kind, open_bundle
-from s1mm_assets.lib.lake import TABLE_FILE, Lake, PartitionMissing
+from s1mm_assets.lib.lake import Lake, PartitionMissing
 from s1mm_assets.lib.licenses import allowed, license_id
 from s1mm_assets.lib.quarantine import QuarantineRecord
 from s1mm_assets.lib.settings import GateSettings
@@ -195,7 +195,7 @@ def _write_papers(
     report = StageReport(rows=len(papers), quarantined=len(quarantine))
     report.failed = sum(fetch["status"] == "failed" for fetch in outcomes.values())
     report.outputs = [
-        f"{lake.partition_folder('fetches', source, month)}/{TABLE_FILE}",
+        lake.table_file("fetches", source, month),
         lake.write_table("papers", source, month, papers),
         write_quarantine(lake, STAGE, source, month, quarantine),
     ]
